@@ -1,0 +1,3 @@
+from mock_iovox.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""create_app(settings) -> Starlette; the HTTP layer around the dispatcher, and nothing else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_iovox import errors, xmlio
+from mock_iovox.db.engine import Database
+from mock_iovox.dispatch import Dispatcher, Incoming, Outgoing, error_response, internal_error
+from mock_iovox.errors import VendorError
+from mock_iovox.settings import Settings, from_environ
+
+ALL_VERBS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body whatever its Content-Type (DECISIONS.md §1), refused past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def to_response(out: Outgoing, head: bool = False) -> Response:
+    headers = {"content-type": out.content_type} if out.content_type else None
+    return Response(b"" if head else out.body, status_code=out.status, headers=headers)
+
+
+class FaultBarrier:
+    """Outermost ASGI middleware: any fault that escaped becomes the vendor's XML 500, never a
+    traceback (when the response has not started yet)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            await to_response(internal_error())(scope, receive, send)
+
+
+def create_app(settings: Settings, databases: Mapping[str, Database] | None = None) -> Starlette:
+    """The vendor API for the environments in `settings`; databases must already be prepared
+    (schema + fixture: see mock_iovox.fakes.fixtures.prepare)."""
+    dbs = dict(databases) if databases is not None else open_databases(settings)
+    dispatcher = Dispatcher(settings, dbs)
+
+    async def vendor(request: Request) -> Response:
+        head = request.method == "HEAD"
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=settings.max_body_bytes))
+            return to_response(error_response([err]), head)
+        incoming = Incoming(
+            verb=request.method,
+            path=request.url.path,
+            query=request.query_params.multi_items(),
+            headers=request.headers,
+            host=request.headers.get("host", ""),
+            peer=request.client.host if request.client else None,
+            body=body,
+        )
+        out = await run_in_threadpool(dispatcher.handle, incoming)
+        return to_response(out, head)
+
+    async def health(_: Request) -> Response:
+        body = {"status": "ok", "environments": sorted(dbs)}
+        return Response(json.dumps(body), media_type="application/json")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        for db in dbs.values():
+            db.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/__mock__/health", health, methods=["GET"]),
+            Route("/{path:path}", vendor, methods=ALL_VERBS),
+        ],
+        middleware=[Middleware(FaultBarrier)],
+        lifespan=lifespan,
+    )
+
+
+def https_required_app() -> ASGIApp:
+    """The optional plain-HTTP listener: every request gets 400 `HTTPS Required`."""
+    body = xmlio.render_errors([VendorError(400, errors.HTTPS_REQUIRED)])
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        response = Response(
+            body, status_code=400, media_type=None, headers={"content-type": xmlio.XML_CONTENT_TYPE}
+        )
+        await response(scope, receive, send)
+
+    return app
+
+
+def open_databases(settings: Settings) -> dict[str, Database]:
+    return {env: Database(env, settings.url_for(env)) for env in settings.environments}
+
+
+def app_from_environ() -> Starlette:
+    """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
+    return create_app(from_environ())

@@ -1,0 +1,71 @@
+"""Credentials: header presence, user lookup, constant-time key check, per-user IP ranges.
+
+One answer for every failure (401 `HTTP 401: Unauthorized`): the vendor never says which part failed,
+and neither does the mock (DECISIONS.md §2 stage 3).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_iovox import errors
+from mock_iovox.db import ApiUser
+from mock_iovox.errors import ErrorList, IovoxError
+from mock_iovox.settings import IPNetwork
+
+# A key that no user has, compared against when the user is unknown, so that an unknown user and a
+# wrong key take the same time.
+_DUMMY_KEY = "0" * 32
+
+
+def read_credentials(headers: Mapping[str, str]) -> tuple[str, str]:
+    """`username` / `secureKey` (header names are case-insensitive: Ruby sends `Securekey`)."""
+    username = (headers.get("username") or "").strip()
+    key = (headers.get("securekey") or "").strip()
+    errs = ErrorList()
+    if not username:
+        errs.add(errors.USERNAME_EMPTY)
+    if not key:
+        errs.add(errors.SECURE_KEY_EMPTY)
+    errs.raise_if_any()
+    return username, key
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted: Sequence[IPNetwork]) -> str:
+    """The socket peer, or the first untrusted hop of X-Forwarded-For when the peer is a trusted
+    proxy (walking the header from the right, as each proxy appends the address it saw)."""
+    ip = peer or ""
+    if not forwarded_for or not _within(ip, trusted):
+        return ip
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        ip = hop
+        if not _within(hop, trusted):
+            break
+    return ip
+
+
+def _within(ip: str, networks: Sequence[IPNetwork]) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return any(addr.version == n.version and addr in n for n in networks)
+
+
+def authenticate(session: Session, username: str, key: str, ip: str) -> ApiUser:
+    user = session.scalar(select(ApiUser).where(ApiUser.username == username))
+    expected = user.secure_key if user is not None else _DUMMY_KEY
+    key_ok = hmac.compare_digest(expected.encode(), key.encode())
+    if user is None or not key_ok:
+        raise IovoxError.one(errors.UNAUTHORIZED, status=401)
+    networks = [ipaddress.ip_network(r.cidr, strict=False) for r in user.ip_ranges]
+    if not _within(ip, networks):
+        raise IovoxError.one(errors.UNAUTHORIZED, status=401)
+    return user

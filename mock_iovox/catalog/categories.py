@@ -1,0 +1,175 @@
+"""Categories interface (SPEC.md §4 rows 20-25, §5.3)."""
+
+from mock_iovox.catalog.common import errs
+from mock_iovox.catalog.model import (
+    Field,
+    Interface,
+    Listing,
+    Method,
+    Payload,
+    PField,
+    PType,
+    QueryParam,
+    Response,
+    Verb,
+)
+
+#: types of a category configuration (a top-level category); ENUM values compare upper-cased
+CONFIGURATION_TYPES = ("TREE", "QUARANTINE_DATE", "DELETION_DATE")
+
+INTERFACE = Interface(
+    "Categories",
+    (
+        Method(
+            "Categories",
+            "getCategories",
+            Verb.GET,
+            "Lists the top-level categories, or the children of one category.",
+            params=(QueryParam("parent_category_id"),),
+            listing=Listing(
+                (
+                    Field("cid", "category_id", default=True),
+                    Field("cl", "label", default=True),
+                    Field("cv", "value", default=True),
+                    Field("chc", "child_count", default=True, alone_error="child_count_alone"),
+                ),
+                orderable=False,
+            ),
+            response=Response.LIST,
+            json=True,
+            errors=errs(
+                category_id_not_found="Category ID does not exist",
+                child_count_alone="Child Count not allow to be alone in the Required Fields",
+            ),
+            sources="PHP+RB+DOC",
+            guesses=("Results come in creation order (no order parameter).",),
+        ),
+        Method(
+            "Categories",
+            "getCategoryId",
+            Verb.GET,
+            "Finds the id and full path of the category with a given label and value.",
+            params=(
+                QueryParam("label", mandatory=True, empty_error="label_empty"),
+                QueryParam("value", mandatory=True, empty_error="value_empty"),
+                QueryParam("delimiter", default=";"),
+            ),
+            listing=Listing(
+                (
+                    Field("category_id", "category_id", default=True),
+                    Field("category_path", "category_path", default=True),
+                ),
+                selectable=False,
+                orderable=False,
+            ),
+            response=Response.LIST,
+            json=True,
+            errors=errs(label_empty="Label Empty", value_empty="Value Empty"),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "`label` is the label of the top category; every category with that value below it "
+                "is a result.",
+                "No match gives an empty list rather than an error.",
+            ),
+        ),
+        Method(
+            "Categories",
+            "createCategories",
+            Verb.POST,
+            "Adds category values below an existing configuration or category.",
+            payload=Payload(
+                "category",
+                fields=(
+                    PField("parent_category_id", "Parent ID"),
+                    PField("category_id", "Category ID", required=True),
+                    PField("label", "Label", required=True),
+                    PField("value", "Value", required=True),
+                ),
+            ),
+            response=Response.DOCUMENT,
+            errors=errs(
+                category_id_empty="Category ID {x} of {y} Empty",
+                category_id_exists="Category ID {x} of {y} already exist",
+                parent_id_empty="Parent ID {x} of {y} Empty",
+                parent_id_not_found="Parent ID {x} of {y} does not exist",
+                label_empty="Label {x} of {y} Empty",
+                label_not_found="Label {x} of {y} does not exist",
+                value_empty="Value {x} of {y} Empty",
+            ),
+            sources="PHP+DOC",
+            guesses=(
+                "Answers 201 with `<response><categories><category><category_id/>…`.",
+                "Without parent_category_id the value goes directly below the configuration named by label.",
+            ),
+        ),
+        Method(
+            "Categories",
+            "createCategoryConfigurations",
+            Verb.POST,
+            "Creates top-level categories (configurations) of type Tree or a date type.",
+            payload=Payload(
+                "category",
+                fields=(
+                    PField("category_id", "Category ID", required=True),
+                    PField("label", "Label", required=True),
+                    PField(
+                        "type",
+                        "Type",
+                        PType.ENUM,
+                        choices=CONFIGURATION_TYPES,
+                        invalid="Type {x} of {y} invalid",
+                    ),
+                    PField("colour", "Color", aliases=("color",), invalid="Color {x} of {y} invalid"),
+                    PField("value_type", "Value Type"),
+                ),
+            ),
+            response=Response.DOCUMENT,
+            errors=errs(
+                category_id_empty="Category ID {x} of {y} Empty",
+                category_id_exists="Category ID {x} of {y} exists",
+                label_empty="Label {x} of {y} Empty",
+                label_exists="Label {x} of {y} exists",
+                type_invalid="Type {x} of {y} invalid",
+                color_invalid="Color {x} of {y} invalid",
+            ),
+            sources="PHP+DOC",
+            guesses=(
+                "type defaults to Tree.",
+                "colour must be a hex colour (#RRGGBB or RRGGBB).",
+                "PHP's `value_type` is accepted and stored without meaning.",
+                "Answers 201 with `<response><categories><category><category_id/>…`.",
+            ),
+        ),
+        Method(
+            "Categories",
+            "deleteCategories",
+            Verb.DELETE,
+            "Deletes category values given as label;id pairs.",
+            params=(QueryParam("categories", mandatory=True, empty_error="category_ids_empty"),),
+            errors=errs(
+                category_ids_empty="Category IDs Empty",
+                category_id_empty="Category ID {x} of {y} Empty",
+                category_id_not_found="Category ID {x} of {y} does not exist",
+            ),
+            sources="PHP+DOC",
+            guesses=(
+                "A category's sub-tree is deleted with it.",
+                "A pair without `;` is read as a bare category id.",
+            ),
+        ),
+        Method(
+            "Categories",
+            "deleteCategoryConfigurations",
+            Verb.DELETE,
+            "Deletes top-level categories with every value below them.",
+            params=(QueryParam("categories_ids", mandatory=True, empty_error="category_ids_empty"),),
+            errors=errs(
+                category_ids_empty="Category IDs Empty",
+                category_id_empty="Category ID {x} of {y} is empty",
+                category_id_not_found="Category ID {x} of {y} does not exist",
+            ),
+            sources="PHP+DOC",
+            guesses=("`Category IDs Empty` is borrowed from deleteCategories.",),
+        ),
+    ),
+)

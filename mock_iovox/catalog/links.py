@@ -1,0 +1,371 @@
+"""Links interface (SPEC.md §4 rows 7-19, §5.2)."""
+
+from mock_iovox.catalog.common import (
+    ASSIGN_VOXNUMBER_ERRORS,
+    ASSIGN_VOXNUMBER_FIELDS,
+    ASSIGN_VOXNUMBER_GUESSES,
+    CAT_IDS,
+    CATEGORIES,
+    CATEGORY_ITEM_ERRORS,
+    CLICK_TO_CALL,
+    FULL_LINK_GUESSES,
+    LINK_ID,
+    LINK_ITEM_ERRORS,
+    NODE_ID,
+    RULE_VARIABLE_ERRORS,
+    RULE_VARIABLE_GUESSES,
+    RULES_VARIABLE,
+    SMS_RULES_VARIABLE,
+    date_field,
+    errs,
+    full_links,
+)
+from mock_iovox.catalog.model import (
+    Field,
+    Interface,
+    Listing,
+    Method,
+    Payload,
+    PField,
+    PType,
+    QueryParam,
+    Response,
+    Verb,
+)
+
+#: `<link_ids><link_id>…</link_id>…</link_ids>` under <request>
+LINK_IDS = PField("link_ids", "Link IDs", required=True, many=True)
+
+#: errors of a `link_ids` list (documented for removeSMSTemplateFromLinks)
+LINK_IDS_ERRORS = {
+    "link_ids_empty": "Link IDs Empty",
+    "link_id_empty": "Link ID {x} of {y} Empty",
+    "link_id_not_found": "Link ID {x} of {y} does not exist",
+    "duplicate_link_id": "Duplicate Link ID Received",
+}
+
+
+def _attach_template(sms: bool) -> Payload:
+    return Payload(
+        None,
+        top=(
+            PField("template_name", "Template Name", required=True),
+            PField("overwrite_existing", "Overwrite Existing", PType.BOOLEAN),
+            LINK_IDS,
+            SMS_RULES_VARIABLE if sms else RULES_VARIABLE,
+        ),
+    )
+
+
+def _attach_template_errors(kind: str) -> dict[str, str]:
+    return {
+        **LINK_IDS_ERRORS,
+        **RULE_VARIABLE_ERRORS,
+        "template_name_empty": "Template Name Empty",
+        "overwrite_existing_invalid": "Overwrite Existing Invalid",
+        "template_attached": f"Link ID {{x}} of {{y}} already has a{kind} Template attached",
+    }
+
+
+ATTACH_TEMPLATE_GUESSES = (
+    "The error table is cut in every source: template, link and rule errors are invented in the "
+    "vendor's style.",
+    "overwrite_existing defaults to FALSE; FALSE over an existing template is an error.",
+    *RULE_VARIABLE_GUESSES,
+)
+
+INTERFACE = Interface(
+    "Links",
+    (
+        Method(
+            "Links",
+            "getLinks",
+            Verb.GET,
+            "Lists links with their node, VoxNumber, template name and click-to-call flag.",
+            params=(
+                QueryParam("node_id"),
+                QueryParam("node_type"),
+                QueryParam("link_id"),
+                QueryParam("link_type"),
+                CAT_IDS,
+            ),
+            listing=Listing(
+                (
+                    Field("nid", "node_id", default=True),
+                    Field("nn", "node_name", default=True),
+                    Field("nt", "node_type", default=True),
+                    Field("lid", "link_id", default=True),
+                    Field("ln", "link_name", default=True),
+                    Field("lt", "link_type", default=True),
+                    Field("vn", "voxnumber", default=True),
+                    Field("rn", "rule_name", default=True),
+                    Field("c2c", "click_to_call", default=True),
+                    Field("cid", "category_id", group="cats/cat"),
+                    Field("cl", "label", group="cats/cat"),
+                    Field("cv", "value", group="cats/cat"),
+                ),
+            ),
+            response=Response.LIST,
+            json=True,
+            errors=errs(node_id_not_found="Node ID does not exist"),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "Default req_fields (not documented) = every non-group field, the set Ruby asks for.",
+                "No documented default order: creation order, oldest first.",
+                "cid/cl/cv for the `cats/cat` group are invented abbreviations (Ruby reads cats/cat).",
+                "An unknown link_id filter gives an empty list; an unknown node_id filter is an error.",
+            ),
+        ),
+        Method(
+            "Links",
+            "createLinks",
+            Verb.POST,
+            "Creates links under existing nodes.",
+            payload=Payload(
+                "link",
+                fields=(
+                    NODE_ID,
+                    LINK_ID,
+                    PField("link_name", "Link Name", required=True),
+                    PField("link_type", "Link Type", required=True),
+                    date_field("link_date", "Link Date"),
+                    CLICK_TO_CALL,
+                    CATEGORIES,
+                ),
+            ),
+            response=Response.DOCUMENT,
+            json=True,
+            errors=errs(
+                LINK_ITEM_ERRORS,
+                CATEGORY_ITEM_ERRORS,
+                node_id_empty="Node ID {x} of {y} Empty",
+                node_id_not_found="Node ID {x} of {y} does not exist",
+            ),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "Answers 201 with `<response><links><link><link_id/></link>…</links></response>`.",
+                "click_to_call defaults to 1.",
+                "Node ID, Link Name/Type, date, click_to_call and category errors are invented.",
+            ),
+        ),
+        Method(
+            "Links",
+            "createLinksFull",
+            Verb.POST,
+            "Adds fully configured links (template, rules, VoxNumber, categories) to an existing node.",
+            payload=Payload(
+                "node",
+                fields=(
+                    NODE_ID,
+                    PField("node_name", "Node Name"),
+                    PField("node_type", "Node Type"),
+                    full_links(required=True),
+                ),
+                max_items=1,
+            ),
+            response=Response.DOCUMENT,
+            errors=errs(
+                LINK_ITEM_ERRORS,
+                CATEGORY_ITEM_ERRORS,
+                RULE_VARIABLE_ERRORS,
+                ASSIGN_VOXNUMBER_ERRORS,
+                node_id_empty="Node ID {x} of {y} Empty",
+                node_id_not_found="Node ID {x} of {y} does not exist",
+                links_empty="Links {x} of {y} Empty",
+            ),
+            sources="RB+DOC",
+            guesses=(
+                "Same response as createNodeFull: `<response><node_id/><links><link><link_id/>…`.",
+                "node_name/node_type are accepted and ignored (the node must exist).",
+                "The old page's `DD-MM-YYYY` link_date is refused as invalid.",
+                "All or nothing, like createNodeFull.",
+                *FULL_LINK_GUESSES,
+                *ASSIGN_VOXNUMBER_GUESSES,
+            ),
+        ),
+        Method(
+            "Links",
+            "updateLinks",
+            Verb.PUT,
+            "Renames or edits existing links.",
+            payload=Payload(
+                "link",
+                fields=(
+                    LINK_ID,
+                    PField("new_link_id", "New Link ID"),
+                    PField("link_name", "Link Name"),
+                    PField("link_type", "Link Type"),
+                    CLICK_TO_CALL,
+                    date_field("link_date", "Link Date"),
+                    CATEGORIES,
+                ),
+            ),
+            errors=errs(
+                CATEGORY_ITEM_ERRORS,
+                link_id_empty="Link ID {x} of {y} Empty",
+                link_id_not_found="Link ID {x} of {y} does not exist",
+                new_link_id_exists="New Link ID {x} of {y} already exist",
+                link_name_empty="Link Name {x} of {y} Empty",
+                link_name_attached="Link Name {name} is already attached to Node {node}",
+                duplicate_link_id="Duplicate Link ID Received",
+            ),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "Supplied categories replace the link's category paths.",
+                "Name clash and duplicate-id errors are borrowed from createLinks.",
+            ),
+        ),
+        Method(
+            "Links",
+            "deleteLinks",
+            Verb.DELETE,
+            "Deletes links.",
+            params=(QueryParam("link_ids", mandatory=True, empty_error="link_ids_empty"),),
+            errors=errs(
+                link_ids_empty="Link IDs Empty",
+                link_id_empty="Link ID {x} of {y} Empty",
+                link_id_not_found="Link ID {x} of {y} does not exist",
+                link_id_not_integer="Link ID {x} of {y} not an integer",
+            ),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "`Link ID x of y not an integer` is documented but not enforced: link ids are strings "
+                "everywhere else.",
+                "The deleted links' VoxNumbers go back to the pool as UNASSIGNED.",
+            ),
+        ),
+        Method(
+            "Links",
+            "attachVoxnumberToLink",
+            Verb.PUT,
+            "Gives links a VoxNumber of the account, chosen by area, by number or by postcode.",
+            payload=Payload("link", fields=(LINK_ID, *ASSIGN_VOXNUMBER_FIELDS)),
+            errors=errs(
+                ASSIGN_VOXNUMBER_ERRORS,
+                link_id_empty="Link ID {x} of {y} Empty",
+                link_id_not_found="Link ID {x} of {y} does not exist",
+                link_has_voxnumber="Link ID {x} of {y} already has a VoxNumber",
+            ),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "The error table is cut; apart from the postcode text all errors are invented.",
+                "A link that already has a VoxNumber is refused (Ruby removes before attaching).",
+                *ASSIGN_VOXNUMBER_GUESSES,
+            ),
+        ),
+        Method(
+            "Links",
+            "removeVoxnumberFromLink",
+            Verb.PUT,
+            "Detaches the VoxNumber of each link and returns it to the account's pool.",
+            # <link_id> elements directly under <request>; none at all → `Request Empty`
+            payload=Payload(None, top=(PField("link_id", "Link ID", required=True, many=True),)),
+            errors=errs(
+                link_id_empty="Link ID {x} of {y} Empty",
+                link_id_not_found="Link ID {x} of {y} does not exist",
+                link_no_voxnumber="Link ID {x} of {y} does not have a VoxNumber",
+            ),
+            sources="PHP+RB+DOC",
+        ),
+        Method(
+            "Links",
+            "attachRuleTemplateToLinks",
+            Verb.PUT,
+            "Puts a calling rule template (call flow) on links and fixes its variable rules.",
+            payload=_attach_template(sms=False),
+            errors=errs(_attach_template_errors("")),
+            sources="PHP+RB+DOC",
+            guesses=ATTACH_TEMPLATE_GUESSES,
+        ),
+        Method(
+            "Links",
+            "removeRuleTemplateFromLinks",
+            Verb.PUT,
+            "Takes the calling rule template off links.",
+            payload=Payload(None, top=(LINK_IDS,)),
+            errors=errs(LINK_IDS_ERRORS),
+            sources="PHP+RB",
+            guesses=(
+                "No vendor page: errors copied from removeSMSTemplateFromLinks.",
+                "A link without a template is accepted silently.",
+            ),
+        ),
+        Method(
+            "Links",
+            "attachSMSTemplateToLinks",
+            Verb.PUT,
+            "Puts an SMS rule template on links and fixes its recipients.",
+            payload=_attach_template(sms=True),
+            errors=errs(_attach_template_errors("n SMS")),
+            sources="PHP+DOC",
+            guesses=ATTACH_TEMPLATE_GUESSES,
+        ),
+        Method(
+            "Links",
+            "removeSMSTemplateFromLinks",
+            Verb.PUT,
+            "Takes the SMS rule template off links.",
+            payload=Payload(None, top=(LINK_IDS,)),
+            errors=errs(LINK_IDS_ERRORS),
+            sources="PHP+DOC",
+            guesses=("A link without an SMS template is accepted silently.",),
+        ),
+        Method(
+            "Links",
+            "attachCategoryToLink",
+            Verb.PUT,
+            "Adds a category path to links, creating a sub-category on the fly when needed.",
+            payload=Payload(
+                "link",
+                fields=(
+                    LINK_ID,
+                    PField("category_id", "Category ID", required=True),
+                    PField("parent_category_id", "Parent ID"),
+                    PField("label", "Label"),
+                    PField("value", "Value"),
+                ),
+            ),
+            errors=errs(
+                CATEGORY_ITEM_ERRORS,
+                link_id_empty="Link ID {x} of {y} Empty",
+                link_id_not_found="Link ID {x} of {y} does not exist",
+                category_id_empty="Category ID {x} of {y} Empty",
+                value_empty="Value {x} of {y} Empty",
+            ),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "The error table is cut; all errors are invented in the vendor's style.",
+                "An unknown category_id with a parent_category_id creates the sub-category (value "
+                "required); without a parent it is `Category ID x of y does not exist`.",
+                "PHP sends no value: attaching an existing category needs none.",
+            ),
+        ),
+        Method(
+            "Links",
+            "removeCategoryFromLink",
+            Verb.PUT,
+            "Removes a category path from links.",
+            payload=Payload(
+                "link",
+                fields=(
+                    LINK_ID,
+                    PField("category_id", "Category ID", PType.INTEGER, required=True),
+                    PField("label", "Label"),
+                ),
+            ),
+            errors=errs(
+                link_id_empty="Link ID {x} of {y} Empty",
+                link_id_not_found="Link ID {x} of {y} does not exist",
+                category_id_empty="Category ID {x} of {y} Empty",
+                category_id_not_integer="Category ID {x} of {y} not an integer",
+                label_empty="Label {x} of {y} Empty",
+                combination_not_found="Category ID/Label Combination {x} of {y} does not exist",
+            ),
+            sources="PHP+RB+DOC",
+            guesses=(
+                "label is optional (the vendor requires it, PHP never sends it); when given, the "
+                "category id/label pair must match.",
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,189 @@
+"""The shape of the method catalogue: plain, frozen data describing every vendor method.
+
+Everything generic (routing, verb checks, parameter coercion, paging, req_fields, order, payload
+validation, rendering) is derived from these records; handlers only hold business rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Verb(StrEnum):
+    GET = "GET"
+    POST = "POST"
+    PUT = "PUT"
+    DELETE = "DELETE"
+
+
+#: Success status per verb (SPEC.md §1, DECISIONS.md §1): the PHP client accepts nothing else.
+SUCCESS_STATUS: Mapping[Verb, int] = MappingProxyType(
+    {Verb.GET: 200, Verb.POST: 201, Verb.PUT: 204, Verb.DELETE: 204}
+)
+
+
+class PType(StrEnum):
+    """Value types of query parameters and payload fields."""
+
+    STRING = "string"
+    INTEGER = "integer"  # digits only (leading '-' refused)
+    BOOLEAN = "boolean"  # TRUE / FALSE (case-insensitive on input)
+    LOWER_BOOLEAN = "lower_boolean"  # true / false (getNodeDetails return_* flags)
+    DATETIME = "datetime"  # YYYY-MM-DD[ HH:MM:SS]
+    DATE = "date"  # YYYY-MM-DD
+    TIME = "time"  # HH:MM
+    ENUM = "enum"  # one of `choices` (compared upper-case)
+
+
+class Response(StrEnum):
+    """What a successful call answers with."""
+
+    LIST = "list"  # paged <response><current_page/>…<results><result/>…</results></response>
+    EMPTY = "empty"  # 204 (PUT/DELETE) or 201 with an empty body
+    DOCUMENT = "document"  # a handler-built <response> tree (create echoes, purchase, getCallFlow …)
+    BINARY = "binary"  # raw bytes (MP3 recordings, sound files)
+
+
+@dataclass(frozen=True, slots=True)
+class Err:
+    """One documented method error. `text` may hold str.format fields such as {x}, {y}, {value}."""
+
+    text: str
+    status: int = 400
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    name: str
+    type: PType = PType.STRING
+    mandatory: bool = False
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    #: key into Method.errors used when a mandatory parameter is missing or empty
+    empty_error: str | None = None
+    #: key into Method.errors used when the value fails its type / choice check
+    invalid_error: str | None = None
+    #: accepts the bracket forms name[] and name[0], name[1] … (cat_ids); value becomes a list
+    array: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One response field of a list method, selectable through req_fields and order."""
+
+    abbr: str
+    element: str
+    default: bool = False  # part of the default req_fields set
+    orderable: bool = True
+    #: nested group this field belongs to, e.g. "categories/category" for cat_id/cat_lbl/cat_v;
+    #: the handler fills groups, the renderer keeps only requested members
+    group: str | None = None
+    #: key into Method.errors when this field is requested on its own (getCategories `chc`)
+    alone_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    fields: tuple[Field, ...]
+    default_order: str | None = None  # e.g. "nn_DESC"; None = creation order, oldest first
+    limit_max: int = 20000
+    paged: bool = True  # page / limit accepted
+    selectable: bool = True  # req_fields accepted
+    orderable: bool = True  # order accepted
+
+    @property
+    def default_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.default)
+
+    def by_abbr(self) -> dict[str, Field]:
+        return {f.abbr: f for f in self.fields}
+
+
+@dataclass(frozen=True, slots=True)
+class PField:
+    """One element of a payload item (or a top-level element of <request>)."""
+
+    name: str
+    #: human label used in item-indexed messages: "<label> x of y Empty"
+    label: str
+    type: PType = PType.STRING
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    #: other spellings accepted on input (PHP's email2 for email_2, post_code for postcode …)
+    aliases: tuple[str, ...] = ()
+    #: a repeated scalar (several <link_id> under <link_ids>): value becomes a list of strings
+    many: bool = False
+    #: a nested list of items (categories/category, links/link, rules_variable/rule …)
+    nested: Payload | None = None
+    #: message for a value that fails its type/choice check; default "{label} {x} of {y} Invalid"
+    invalid: str | None = None
+    #: longest value accepted, in characters (None: no limit)
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """How a request body is read into items.
+
+    Items are the elements named `item` found under `wrapper` (itself under <request>, possibly
+    repeated: PHP sends one wrapper per item) or, without a wrapper, directly under <request>.
+    For a nested Payload, `wrapper` is the element inside the parent item (e.g. "categories").
+    """
+
+    item: str | None
+    wrapper: str | None = None
+    fields: tuple[PField, ...] = ()
+    #: scalar elements directly under <request> (rm_rules, call_status, template_name …)
+    top: tuple[PField, ...] = ()
+    #: the handler receives the raw element tree instead (call-flow XML)
+    raw: bool = False
+    #: at least one item is required (else `Request Empty`)
+    require_items: bool = True
+    max_items: int | None = None
+    #: keep unknown child elements of an item as extra string values (initiateCall call_variables)
+    open_fields: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    interface: str
+    name: str
+    verb: Verb
+    summary: str
+    params: tuple[QueryParam, ...] = ()
+    listing: Listing | None = None
+    payload: Payload | None = None
+    response: Response = Response.EMPTY
+    #: output=JSON honoured (otherwise output is accepted and ignored, DECISIONS.md §1)
+    json: bool = False
+    #: documented method-specific errors, by a short key used by handlers and param checks
+    errors: Mapping[str, Err] = field(default_factory=dict)
+    #: which sources know the method (SPEC.md §4 last column) and notes on what the mock guesses
+    sources: str = ""
+    guesses: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.interface, self.name)
+
+    @property
+    def success_status(self) -> int:
+        return SUCCESS_STATUS[self.verb]
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    name: str
+    methods: tuple[Method, ...]
+    #: documented by the vendor but used by neither public client (Flow, Clis, SMS)
+    doc_only: bool = False
+
+    def method(self, name: str) -> Method | None:
+        for m in self.methods:
+            if m.name == name:
+                return m
+        return None

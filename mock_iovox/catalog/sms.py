@@ -1,0 +1,43 @@
+"""SMS interface (doc only; SPEC.md §4 note; body shape from the vendor page and a Python sender)."""
+
+from mock_iovox.catalog.common import errs
+from mock_iovox.catalog.model import Interface, Method, Payload, PField, PType, Response, Verb
+
+#: longest sender name (origin) accepted
+ORIGIN_MAX = 11
+
+INTERFACE = Interface(
+    "SMS",
+    (
+        Method(
+            "SMS",
+            "sendSms",
+            Verb.POST,
+            "Sends one SMS and answers its activity id.",
+            payload=Payload(
+                None,
+                top=(
+                    PField("origin", "Origin", required=True, max_length=ORIGIN_MAX),
+                    PField("destination", "Destination", required=True),
+                    PField("message", "Message", required=True),
+                    PField("callback_url", "Callback URL"),
+                    PField("callback_url_headers", "Callback URL Headers"),
+                    PField("expiry", "Expiry", PType.INTEGER),
+                    PField("c2c_failover_link_id", "C2C Failover Link ID"),
+                ),
+            ),
+            response=Response.DOCUMENT,
+            errors=errs(c2c_failover_link_not_found="C2C Failover Link ID does not exist"),
+            sources="DOC+PY",
+            guesses=(
+                "Documented by the vendor, used by neither public client.",
+                "Answers 201 with `<response><sms_activity_id/></response>` (the Python sender reads "
+                "`sms_activity_id` as a child of the root).",
+                "The error table is not retrievable: missing fields give the generic `<Label> Empty`, "
+                "the failover text is invented.",
+                "No SMS is sent; delivery receipts to callback_url are not simulated.",
+            ),
+        ),
+    ),
+    doc_only=True,
+)

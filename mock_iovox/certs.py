@@ -1,0 +1,102 @@
+"""The local CA and server certificate (DECISIONS.md §4), made with trustme.
+
+On first start, when certs/ holds no certificate, a CA (`ca.crt`, `ca.key`) and a server certificate
+(`server.crt` with the chain, `server.key`) are created. The server certificate is issued again from
+the same CA when the configured names change, so clients that trust ca.crt keep working.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import trustme
+from cryptography import x509
+
+#: browsers and Apple platforms refuse leaf certificates valid for longer than 825 days
+LEAF_LIFETIME = timedelta(days=825)
+RENEW_BEFORE = timedelta(days=30)
+BASE_NAMES = ("localhost", "127.0.0.1", "::1", "api.iovox.com", "sandboxapi.iovox.com")
+
+
+@dataclass(frozen=True, slots=True)
+class CertPaths:
+    directory: Path
+
+    @property
+    def ca_cert(self) -> Path:
+        return self.directory / "ca.crt"
+
+    @property
+    def ca_key(self) -> Path:
+        return self.directory / "ca.key"
+
+    @property
+    def server_cert(self) -> Path:
+        return self.directory / "server.crt"
+
+    @property
+    def server_key(self) -> Path:
+        return self.directory / "server.key"
+
+    @property
+    def names_file(self) -> Path:
+        return self.directory / "server.names"
+
+
+def names_for(extra: tuple[str, ...]) -> list[str]:
+    names = list(BASE_NAMES)
+    names.extend(n for n in extra if n not in names)
+    return names
+
+
+def ensure(directory: Path, extra_names: tuple[str, ...] = (), force: bool = False) -> tuple[CertPaths, bool]:
+    """Make sure certificates for the configured names exist; returns (paths, created_anything)."""
+    paths = CertPaths(directory)
+    names = names_for(extra_names)
+    wanted = "\n".join(names)
+    have_server = paths.server_cert.exists() and paths.server_key.exists()
+    same_names = paths.names_file.exists() and paths.names_file.read_text() == wanted
+    if have_server and same_names and paths.ca_cert.exists() and not force and not _expiring(paths):
+        return paths, False
+    directory.mkdir(parents=True, exist_ok=True)
+    if paths.ca_cert.exists() and paths.ca_key.exists() and not force:
+        ca = trustme.CA.from_pem(paths.ca_cert.read_bytes(), paths.ca_key.read_bytes())
+    else:
+        ca = trustme.CA(organization_name="mock-iovox local CA", key_type=trustme.KeyType.RSA)
+        ca.cert_pem.write_to_path(str(paths.ca_cert))
+        ca.private_key_pem.write_to_path(str(paths.ca_key))
+    now = datetime.now(UTC)
+    leaf = ca.issue_cert(
+        *names,
+        organization_name="mock-iovox",
+        not_before=now - timedelta(days=1),
+        not_after=now + LEAF_LIFETIME,
+        key_type=trustme.KeyType.RSA,
+    )
+    with paths.server_cert.open("wb") as fh:
+        for blob in leaf.cert_chain_pems:
+            fh.write(blob.bytes())
+    leaf.private_key_pem.write_to_path(str(paths.server_key))
+    for secret in (paths.ca_key, paths.server_key):
+        secret.chmod(0o600)
+    paths.names_file.write_text(wanted)
+    return paths, True
+
+
+def _expiring(paths: CertPaths) -> bool:
+    try:
+        cert = x509.load_pem_x509_certificate(paths.server_cert.read_bytes())
+    except ValueError:
+        return True
+    return cert.not_valid_after_utc - datetime.now(UTC) < RENEW_BEFORE
+
+
+def server_context(paths: CertPaths) -> ssl.SSLContext:
+    """TLS 1.2 and 1.3 only (the Ruby client pins 1.2)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(str(paths.server_cert), str(paths.server_key))
+    return ctx

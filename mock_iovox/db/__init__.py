@@ -1,0 +1,42 @@
+"""The data model (SQLAlchemy 2.0, typed), split by domain; importing this package registers all tables."""
+
+from mock_iovox.db.accounts import Account, ApiUser, IpRange, MockMeta
+from mock_iovox.db.base import Base
+from mock_iovox.db.calls import Call, Recording, call_categories
+from mock_iovox.db.flows import BlockedNumber, CallFlow, LinkRuleValue, SoundFile, TimeTemplate
+from mock_iovox.db.numbering import CallbackDelivery, PurchaseOrder, VoxNumber
+from mock_iovox.db.setup import (
+    Category,
+    Contact,
+    Link,
+    Node,
+    contact_categories,
+    link_categories,
+    node_categories,
+)
+
+__all__ = [
+    "Account",
+    "ApiUser",
+    "Base",
+    "BlockedNumber",
+    "Call",
+    "CallFlow",
+    "CallbackDelivery",
+    "Category",
+    "Contact",
+    "IpRange",
+    "Link",
+    "LinkRuleValue",
+    "MockMeta",
+    "Node",
+    "PurchaseOrder",
+    "Recording",
+    "SoundFile",
+    "TimeTemplate",
+    "VoxNumber",
+    "call_categories",
+    "contact_categories",
+    "link_categories",
+    "node_categories",
+]

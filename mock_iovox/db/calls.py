@@ -1,0 +1,74 @@
+"""Call detail records and their recordings (SPEC.md §7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mock_iovox.db.base import Base, created, text
+
+call_categories = Table(
+    "call_categories",
+    Base.metadata,
+    Column("call_pk", ForeignKey("calls.pk", ondelete="CASCADE"), primary_key=True),
+    Column("category_pk", ForeignKey("categories.pk", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Call(Base):
+    """One CDR. Node and link names are copied in: a CDR outlives renames and deletions of its link,
+    and filters on them need no join."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("account_pk", "call_id"),
+        Index("ix_calls_account_start", "account_pk", "call_start"),
+        Index("ix_calls_account_link_start", "account_pk", "link_id", "call_start"),
+        Index("ix_calls_account_node_start", "account_pk", "node_id", "call_start"),
+    )
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.pk", ondelete="CASCADE"))
+    call_id: Mapped[str] = mapped_column(String(64))
+    call_start: Mapped[datetime] = created()
+    call_end: Mapped[datetime] = created()
+    call_origin: Mapped[str] = text(32)
+    call_origin_encoded: Mapped[str] = text(64)
+    call_origin_location: Mapped[str] = text(128)
+    voxnumber: Mapped[str] = text(32)
+    call_destination: Mapped[str] = text(64)
+    detail: Mapped[str] = text(128)
+    call_time_sec: Mapped[int] = mapped_column(default=0)
+    talk_time_sec: Mapped[int] = mapped_column(default=0)
+    call_type: Mapped[str] = text(16)
+    call_result: Mapped[str] = text(32)
+    rule_result: Mapped[str] = text(128)
+    direction: Mapped[str] = text(8)
+    node_pk: Mapped[int | None] = mapped_column(ForeignKey("nodes.pk", ondelete="SET NULL"))
+    link_pk: Mapped[int | None] = mapped_column(ForeignKey("links.pk", ondelete="SET NULL"))
+    node_id: Mapped[str] = text()
+    node_name: Mapped[str] = text()
+    node_type: Mapped[str] = text()
+    link_id: Mapped[str] = text()
+    link_name: Mapped[str] = text()
+    link_type: Mapped[str] = text()
+    contact_pk: Mapped[int | None] = mapped_column(ForeignKey("contacts.pk", ondelete="SET NULL"))
+    has_recording: Mapped[bool] = mapped_column(default=False)
+    has_voicemail: Mapped[bool] = mapped_column(default=False)
+    email_sent: Mapped[bool] = mapped_column(default=False)
+
+
+class Recording(Base):
+    """A rendered MP3, produced lazily on first request and then kept (DECISIONS.md §5)."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (UniqueConstraint("call_pk", "kind"),)
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.pk", ondelete="CASCADE"))
+    #: "call" or "voicemail"
+    kind: Mapped[str] = text(16)
+    mp3: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created()

@@ -1,0 +1,168 @@
+"""The single vendor endpoint: staged checks -> handler in one transaction -> rendered answer.
+
+Stages (DECISIONS.md §2): headers, authentication, routing, verb, parameters and payload, business
+rules. Each stage reports all of its own problems at once; later stages do not run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from mock_iovox import auth, errors, xmlio
+from mock_iovox.catalog import find_interface
+from mock_iovox.catalog.model import Method, Response
+from mock_iovox.db.engine import Database
+from mock_iovox.errors import ErrorList, IovoxError, VendorError
+from mock_iovox.handlers import HANDLERS
+from mock_iovox.handlers.base import Binary, Ctx, HandlerResult, ListResult
+from mock_iovox.params import group_query, read_output, read_params, read_view
+from mock_iovox.payload import read_body
+from mock_iovox.settings import Settings
+
+log = logging.getLogger("mock_iovox")
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    verb: str
+    path: str
+    query: Sequence[tuple[str, str]]
+    headers: Mapping[str, str]  # case-insensitive (Starlette Headers)
+    host: str
+    peer: str | None
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+
+
+def error_response(errs: Sequence[VendorError]) -> Outgoing:
+    return Outgoing(errs[0].status, xmlio.render_errors(errs), xmlio.XML_CONTENT_TYPE)
+
+
+def internal_error() -> Outgoing:
+    return error_response([VendorError(500, errors.INTERNAL)])
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings, databases: Mapping[str, Database]) -> None:
+        self.settings = settings
+        self.databases = databases
+
+    def handle(self, req: Incoming) -> Outgoing:
+        try:
+            return self._handle(req)
+        except IovoxError as exc:
+            return error_response(exc.errors)
+        except Exception:
+            log.exception("unexpected fault in %s %s", req.verb, req.path)
+            return internal_error()
+
+    def _handle(self, req: Incoming) -> Outgoing:
+        username, key = auth.read_credentials(req.headers)
+        db = self.databases[self.settings.choose_env(req.host)]
+        ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
+        query = group_query(req.query)
+        with db.transaction() as session:
+            user = auth.authenticate(session, username, key, ip)
+            method = route(req.path, query)
+            check_verb(method, req.verb)
+            ctx = Ctx(
+                method=method,
+                env=db.env,
+                session=session,
+                account=user.account,
+                user=user,
+                settings=self.settings,
+                now=utcnow(),
+            )
+            read_request(ctx, query, req.body)
+            handler = HANDLERS.get(method.key)
+            if handler is None:
+                raise IovoxError.one(errors.NOT_IMPLEMENTED, status=501, method=method.name)
+            result = handler(ctx)
+            return render(ctx, result)
+
+
+def route(path: str, query: Mapping[str, list[str]]) -> Method:
+    """Stage 4: interface from the last path segment (so a path prefix is tolerated, and so is a
+    trailing slash), method and version from the query."""
+    segments = [s for s in path.split("/") if s]
+    interface_name = segments[-1] if segments else ""
+    method_name = (query.get("method") or [""])[0].strip()
+    version = (query.get("v") or [""])[0].strip()
+    errs = ErrorList()
+    interface = None
+    if not interface_name:
+        errs.add(errors.INTERFACE_EMPTY)
+    else:
+        interface = find_interface(interface_name)
+        if interface is None:
+            errs.add(errors.INTERFACE_UNKNOWN, interface=interface_name)
+    method = None
+    if not method_name:
+        errs.add(errors.METHOD_EMPTY)
+    elif interface is not None:
+        method = interface.method(method_name)
+        if method is None:
+            errs.add(errors.METHOD_INVALID, method=method_name, interface=interface.name)
+    if not version:
+        errs.add(errors.VERSION_EMPTY)
+    elif version != "3":
+        errs.add(errors.VERSION_INVALID)
+    errs.raise_if_any()
+    assert method is not None
+    return method
+
+
+def check_verb(method: Method, verb: str) -> None:
+    """Stage 5. HEAD is served as GET by the HTTP layer."""
+    actual = "GET" if verb == "HEAD" else verb
+    if actual != method.verb.value:
+        raise IovoxError.one(errors.WRONG_VERB, expected=method.verb.value, actual=actual)
+
+
+def read_request(ctx: Ctx, query: dict[str, list[str]], body: bytes) -> None:
+    """Stage 6: every parameter and payload problem, reported together."""
+    method = ctx.method
+    errs = ErrorList()
+    ctx.output = read_output(query, errs)
+    if method.listing is not None:
+        ctx.view = read_view(method, method.listing, query, errs)
+    ctx.params = read_params(method, query, errs)
+    if method.payload is not None:
+        if not body.strip():
+            errs.add(errors.XML_EMPTY)
+        else:
+            try:
+                root = xmlio.parse(body)
+            except IovoxError as exc:
+                errs.extend(exc.errors)
+            else:
+                parsed = read_body(root, method.payload, errs)
+                ctx.items, ctx.top, ctx.raw = parsed.items, parsed.top, parsed.raw
+    errs.raise_if_any()
+
+
+def render(ctx: Ctx, result: HandlerResult) -> Outgoing:
+    method = ctx.method
+    status = method.success_status
+    if isinstance(result, Binary):
+        return Outgoing(status, result.data, result.content_type)
+    if status == 204 or method.response is Response.EMPTY or result is None:
+        return Outgoing(status)
+    tree = result.envelope() if isinstance(result, ListResult) else result
+    if method.json and ctx.output == "JSON":
+        return Outgoing(status, xmlio.render_json("response", tree), xmlio.JSON_CONTENT_TYPE)
+    return Outgoing(status, xmlio.render_xml("response", tree), xmlio.XML_CONTENT_TYPE)

@@ -1,0 +1,340 @@
+"""YAML fixtures: validate, load into an environment's database, prepare and reset.
+
+A fixture is loaded once into an empty database (starting the server again keeps the data);
+`reset` drops everything and loads it again. Loading is deterministic: the same fixture and seed
+give the same rows (timestamps come from the fixture's `epoch`, generated data from Faker seeded
+per environment).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import ipaddress
+import pkgutil
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from faker import Faker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mock_iovox.db import (
+    Account,
+    ApiUser,
+    Category,
+    Contact,
+    IpRange,
+    Link,
+    MockMeta,
+    Node,
+    link_categories,
+    node_categories,
+)
+from mock_iovox.db.engine import Database
+from mock_iovox.settings import Settings
+
+#: Loopback and the private ranges, so local clients and Docker port-mapping work (DECISIONS.md §3).
+DEFAULT_ALLOWED = (
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "fc00::/7",
+)
+META_FIXTURE = "fixture"
+META_FIXTURE_SHA = "fixture_sha256"
+META_SEED = "seed"
+DEFAULT_EPOCH = datetime(2026, 1, 5, 9, 0, 0)
+
+
+#: Extra fixture sections, registered by the modules that own them (numbering, calls …):
+#: name -> fn(loader, account, section_data, place). Run after the built-in sections, in order.
+AccountSection = Callable[["Loader", Account, Any, str], None]
+ACCOUNT_SECTIONS: dict[str, AccountSection] = {}
+#: Environment-wide sections (e.g. the purchasable number stock): name -> fn(loader, data, place).
+EnvSection = Callable[["Loader", Any, str], None]
+ENV_SECTIONS: dict[str, EnvSection] = {}
+
+
+def account_section(name: str) -> Callable[[AccountSection], AccountSection]:
+    def register(fn: AccountSection) -> AccountSection:
+        ACCOUNT_SECTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def env_section(name: str) -> Callable[[EnvSection], EnvSection]:
+    def register(fn: EnvSection) -> EnvSection:
+        ENV_SECTIONS[name] = fn
+        return fn
+
+    return register
+
+
+class FixtureError(ValueError):
+    """A fixture that cannot be loaded; the message names the place."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fixture:
+    path: Path
+    sha256: str
+    seed: int
+    epoch: datetime
+    environments: Mapping[str, Mapping[str, Any]]
+
+
+def read_fixture(path: Path) -> Fixture:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FixtureError(f"cannot read fixture {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        raise FixtureError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
+        raise FixtureError(f"{path}: expected a mapping with an 'environments' mapping")
+    epoch = data.get("epoch", DEFAULT_EPOCH)
+    if isinstance(epoch, str):
+        epoch = datetime.fromisoformat(epoch)
+    if not isinstance(epoch, datetime):
+        raise FixtureError(f"{path}: 'epoch' must be a date-time such as 2026-01-05 09:00:00")
+    seed = data.get("seed", 0)
+    if not isinstance(seed, int):
+        raise FixtureError(f"{path}: 'seed' must be an integer")
+    return Fixture(path, hashlib.sha256(raw).hexdigest(), seed, epoch, data["environments"])
+
+
+def prepare(settings: Settings, databases: Mapping[str, Database]) -> None:
+    """Create the schema and load the fixture into every database that has not been loaded yet."""
+    fixture = read_fixture(settings.fixture)
+    for db in databases.values():
+        db.create_schema()
+        if db.get_meta(META_FIXTURE) is None:
+            load(db, fixture)
+
+
+def reset(db: Database, fixture: Fixture) -> None:
+    db.drop_schema()
+    db.create_schema()
+    load(db, fixture)
+
+
+def _import_sections() -> None:
+    """Import every module of mock_iovox.fakes, so that their sections register themselves."""
+    import mock_iovox.fakes as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "fixtures":
+            importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+def load(db: Database, fixture: Fixture) -> None:
+    _import_sections()
+    env_data = fixture.environments.get(db.env) or {}
+    seed = fixture.seed ^ zlib.crc32(db.env.encode())
+    with db.transaction() as session:
+        loader = Loader(session, fixture.epoch, seed, f"{fixture.path.name}:{db.env}")
+        for name, env_fn in ENV_SECTIONS.items():
+            if env_data.get(name) is not None:
+                env_fn(loader, env_data[name], name)
+        for i, account in enumerate(env_data.get("accounts") or [], 1):
+            loader.account(account, f"accounts[{i}]")
+        session.add_all(
+            [
+                MockMeta(key=META_FIXTURE, value=str(fixture.path)),
+                MockMeta(key=META_FIXTURE_SHA, value=fixture.sha256),
+                MockMeta(key=META_SEED, value=str(seed)),
+            ]
+        )
+
+
+class Loader:
+    """Loads one environment; section functions use its session, clock (`stamp`) and Faker."""
+
+    def __init__(self, session: Session, epoch: datetime, seed: int, where: str) -> None:
+        self.session = session
+        self.epoch = epoch
+        self.tick = 0
+        self.where = where
+        self.faker = Faker("en_GB")
+        self.faker.seed_instance(seed)
+
+    def stamp(self) -> datetime:
+        # strictly increasing creation times: "creation order" is then well defined
+        self.tick += 1
+        return self.epoch + timedelta(minutes=self.tick)
+
+    def need(self, data: Mapping[str, Any], key: str, place: str) -> str:
+        value = data.get(key)
+        if value is None or str(value).strip() == "":
+            raise FixtureError(f"{self.where}: {place}: '{key}' is required")
+        return str(value)
+
+    def account(self, data: Mapping[str, Any], place: str) -> None:
+        account = Account(name=self.need(data, "name", place))
+        self.session.add(account)
+        self.session.flush()
+        for i, user in enumerate(data.get("users") or [], 1):
+            self.user(account, user, f"{place}.users[{i}]")
+        categories: dict[str, Category] = {}
+        for i, conf in enumerate(data.get("category_configurations") or [], 1):
+            self.configuration(account, conf, categories, f"{place}.category_configurations[{i}]")
+        for i, cat in enumerate(data.get("categories") or [], 1):
+            self.category(account, cat, categories, f"{place}.categories[{i}]")
+        for i, node in enumerate(data.get("nodes") or [], 1):
+            self.node(account, node, categories, f"{place}.nodes[{i}]")
+        for i, contact in enumerate(data.get("contacts") or [], 1):
+            self.contact(account, contact, f"{place}.contacts[{i}]")
+        generate = data.get("generate") or {}
+        for i in range(int(generate.get("contacts", 0))):
+            self.contact(account, self.fake_contact(i + 1), f"{place}.generate.contacts")
+        for name, fn in ACCOUNT_SECTIONS.items():
+            if data.get(name) is not None:
+                fn(self, account, data[name], f"{place}.{name}")
+
+    def user(self, account: Account, data: Mapping[str, Any], place: str) -> None:
+        user = ApiUser(
+            account_pk=account.pk,
+            username=self.need(data, "username", place),
+            secure_key=self.need(data, "secure_key", place),
+        )
+        cidrs = data.get("allowed_ips") or list(DEFAULT_ALLOWED)
+        for cidr in cidrs:
+            try:
+                net = ipaddress.ip_network(str(cidr), strict=False)
+            except ValueError as exc:
+                raise FixtureError(f"{self.where}: {place}: bad IP range {cidr!r}") from exc
+            user.ip_ranges.append(IpRange(cidr=str(net)))
+        self.session.add(user)
+
+    def configuration(
+        self, account: Account, data: Mapping[str, Any], known: dict[str, Category], place: str
+    ) -> None:
+        cat = Category(
+            account_pk=account.pk,
+            category_id=self.need(data, "category_id", place),
+            label=self.need(data, "label", place),
+            type=str(data.get("type", "Tree")),
+            colour=str(data.get("colour", "")),
+            created_at=self.stamp(),
+        )
+        self.session.add(cat)
+        self.session.flush()
+        cat.root_pk = cat.pk
+        known[cat.category_id] = cat
+
+    def category(
+        self, account: Account, data: Mapping[str, Any], known: dict[str, Category], place: str
+    ) -> None:
+        parent_id = self.need(data, "parent_category_id", place)
+        parent = known.get(parent_id)
+        if parent is None:
+            raise FixtureError(f"{self.where}: {place}: parent category {parent_id!r} is not defined above")
+        root = next(c for c in known.values() if c.pk == parent.root_pk)
+        cat = Category(
+            account_pk=account.pk,
+            category_id=self.need(data, "category_id", place),
+            parent_pk=parent.pk,
+            root_pk=parent.root_pk,
+            label=root.label,
+            value=self.need(data, "value", place),
+            created_at=self.stamp(),
+        )
+        self.session.add(cat)
+        self.session.flush()
+        known[cat.category_id] = cat
+
+    def _categories(self, ids: Any, known: dict[str, Category], place: str) -> list[int]:
+        out = []
+        for cid in ids or []:
+            cat = known.get(str(cid))
+            if cat is None:
+                raise FixtureError(f"{self.where}: {place}: unknown category {cid!r}")
+            out.append(cat.pk)
+        return out
+
+    def node(self, account: Account, data: Mapping[str, Any], known: dict[str, Category], place: str) -> None:
+        stamp = self.stamp()
+        node = Node(
+            account_pk=account.pk,
+            node_id=self.need(data, "node_id", place),
+            node_name=self.need(data, "node_name", place),
+            node_type=self.need(data, "node_type", place),
+            node_date=data.get("node_date") or stamp,
+            created_at=stamp,
+        )
+        self.session.add(node)
+        self.session.flush()
+        for cat_pk in self._categories(data.get("categories"), known, place):
+            self.session.execute(node_categories.insert().values(node_pk=node.pk, category_pk=cat_pk))
+        for i, link_data in enumerate(data.get("links") or [], 1):
+            lplace = f"{place}.links[{i}]"
+            lstamp = self.stamp()
+            link = Link(
+                account_pk=account.pk,
+                node_pk=node.pk,
+                link_id=self.need(link_data, "link_id", lplace),
+                link_name=self.need(link_data, "link_name", lplace),
+                link_type=self.need(link_data, "link_type", lplace),
+                link_date=link_data.get("link_date") or lstamp,
+                click_to_call=bool(link_data.get("click_to_call", True)),
+                created_at=lstamp,
+            )
+            self.session.add(link)
+            self.session.flush()
+            for cat_pk in self._categories(link_data.get("categories"), known, lplace):
+                self.session.execute(link_categories.insert().values(link_pk=link.pk, category_pk=cat_pk))
+
+    def contact(self, account: Account, data: Mapping[str, Any], place: str) -> None:
+        fields = {k: str(v) for k, v in data.items() if k in Contact.__table__.columns and v is not None}
+        fields["contact_id"] = self.need(data, "contact_id", place)
+        if not fields.get("display_name"):
+            name = f"{fields.get('first_name', '')} {fields.get('last_name', '')}".strip()
+            fields["display_name"] = name or fields.get("company", "") or fields["contact_id"]
+        fields.pop("pk", None)
+        fields.pop("account_pk", None)
+        fields.pop("created_at", None)
+        fields.pop("has_user", None)
+        exists = self.session.scalar(
+            select(Contact.pk).where(
+                Contact.account_pk == account.pk, Contact.contact_id == fields["contact_id"]
+            )
+        )
+        if exists is not None:
+            raise FixtureError(f"{self.where}: {place}: duplicate contact_id {fields['contact_id']!r}")
+        self.session.add(
+            Contact(
+                account_pk=account.pk,
+                has_user=bool(data.get("has_user", False)),
+                created_at=self.stamp(),
+                **fields,
+            )
+        )
+
+    def fake_contact(self, n: int) -> dict[str, Any]:
+        f = self.faker
+        first, last = f.first_name(), f.last_name()
+        # Ofcom drama range 07700 900000-900999: never a real subscriber (DECISIONS.md §5)
+        mobile = f"447700900{f.random_int(0, 999):03d}"
+        return {
+            "contact_id": f"C{n:04d}",
+            "first_name": first,
+            "last_name": last,
+            "company": f.company(),
+            "email": f"{first}.{last}@example.com".lower(),
+            "mobile_phone": mobile,
+            "business_phone": mobile,
+            "work_city": f.city(),
+            "work_country": "UNITED KINGDOM",
+            "work_postcode": f.postcode(),
+        }

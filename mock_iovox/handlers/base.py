@@ -1,0 +1,181 @@
+"""What a handler sees (`Ctx`), how it registers (`handles`), and how it answers a list (`run_listing`).
+
+A handler holds only the business rule of its method: the request was already routed, authenticated
+and checked against the catalogue, and it runs inside one database transaction that is rolled back if
+it raises (so a request with any error writes nothing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NoReturn
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from mock_iovox.catalog import find_method
+from mock_iovox.catalog.model import Method
+from mock_iovox.db import Account, ApiUser
+from mock_iovox.errors import ErrorList, IovoxError, VendorError
+from mock_iovox.params import View
+from mock_iovox.settings import Settings
+from mock_iovox.xmlio import Tree, XNode
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    data: bytes
+    content_type: str = "audio/mpeg"
+
+
+@dataclass(slots=True)
+class ListResult:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    limit: int
+
+    def envelope(self) -> Tree:
+        pages = math.ceil(self.total / self.limit) if self.total else 0
+        return {
+            "current_page": self.page,
+            "total_pages": pages,
+            "total_results": self.total,
+            "results": {"result": self.rows},
+        }
+
+
+HandlerResult = ListResult | Tree | Binary | None
+
+
+@dataclass(slots=True)
+class Ctx:
+    method: Method
+    env: str
+    session: Session
+    account: Account
+    user: ApiUser
+    settings: Settings
+    now: datetime
+    params: dict[str, Any] = field(default_factory=dict)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    top: dict[str, Any] = field(default_factory=dict)
+    raw: XNode | None = None
+    view: View | None = None
+    output: str = "XML"
+    errors: ErrorList = field(default_factory=ErrorList)
+
+    @property
+    def account_pk(self) -> int:
+        return self.account.pk
+
+    def error(self, key: str, **fields: Any) -> VendorError:
+        """The method's documented error `key`, formatted (see Method.errors)."""
+        err = self.method.errors[key]
+        return VendorError(err.status, err.text.format(**fields) if fields else err.text)
+
+    def add(self, key: str, **fields: Any) -> None:
+        """Record a problem; the handler calls `check()` once it has looked at everything."""
+        self.errors.items.append(self.error(key, **fields))
+
+    def fail(self, key: str, **fields: Any) -> NoReturn:
+        raise IovoxError([self.error(key, **fields)])
+
+    def check(self) -> None:
+        self.errors.raise_if_any()
+
+
+Handler = Callable[[Ctx], HandlerResult]
+HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def handles(interface: str, method: str) -> Callable[[Handler], Handler]:
+    """Register the handler of one catalogue method (the catalogue entry must exist)."""
+    if find_method(interface, method) is None:
+        raise LookupError(f"{interface}.{method} is not in the catalogue")
+
+    def register(fn: Handler) -> Handler:
+        if (interface, method) in HANDLERS:
+            raise LookupError(f"{interface}.{method} has two handlers")
+        HANDLERS[(interface, method)] = fn
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists
+
+
+def text_value(value: Any) -> str:
+    """A database value as the vendor writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+#: a column or mapped attribute usable in select / order_by
+SqlExpr = ColumnElement[Any] | QueryableAttribute[Any]
+Decorator = Callable[[list[dict[str, Any]], Sequence[Any]], None]
+
+
+def run_listing(
+    ctx: Ctx,
+    stmt: Select[Any],
+    columns: Mapping[str, SqlExpr],
+    tiebreak: Sequence[SqlExpr],
+    *,
+    decorate: Decorator | None = None,
+) -> ListResult:
+    """Count, order, page and select `stmt` in SQL; rows carry the requested fields by element name.
+
+    `columns` maps each field abbreviation the method can return as a column to its SQL expression;
+    `tiebreak` keeps paging stable (usually the primary key, i.e. creation order). `decorate` receives
+    the rows and the tie-break keys of each row and fills nested groups (categories …) in one query.
+    """
+    view = ctx.view
+    assert view is not None, "run_listing needs a list method"
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    ordering: list[Any] = []
+    if view.order is not None and view.order.abbr in columns:
+        col = columns[view.order.abbr]
+        ordering.append(col.desc() if view.descending else col.asc())
+    ordering.extend(tiebreak)
+    wanted = [f for f in view.fields if f.group is None and f.abbr in columns]
+    query = (
+        stmt.with_only_columns(*[columns[f.abbr].label(f.abbr) for f in wanted], *tiebreak)
+        .order_by(*ordering)
+        .offset(view.offset)
+        .limit(view.limit)
+    )
+    rows: list[dict[str, Any]] = []
+    keys: list[Any] = []
+    width = len(wanted)
+    for record in ctx.session.execute(query):
+        rows.append({f.element: text_value(record[i]) for i, f in enumerate(wanted)})
+        keys.append(record[width] if len(tiebreak) == 1 else tuple(record[width:]))
+    if decorate is not None and rows:
+        decorate(rows, keys)
+    return ListResult(rows, total, view.page, view.limit)
+
+
+def select_fields(view: View, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep only the requested fields of a row built in Python (small, bounded lists)."""
+    return {f.element: row.get(f.element, "") for f in view.fields if f.group is None}
+
+
+def grouped(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> dict[Any, list[dict[str, Any]]]:
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out

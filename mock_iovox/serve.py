@@ -1,0 +1,53 @@
+"""Running the app under uvicorn: TLS listener, optional plain-HTTP listener, workers."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import uvicorn
+
+from mock_iovox import certs
+from mock_iovox.app import create_app, https_required_app, open_databases
+from mock_iovox.fakes.fixtures import prepare
+from mock_iovox.settings import Settings, to_environ
+
+
+def _http_listener(settings: Settings) -> threading.Thread:
+    config = uvicorn.Config(
+        https_required_app(),
+        host=settings.host,
+        port=settings.http_port,
+        log_level=settings.log_level,
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="http-listener", daemon=True)
+    thread.start()
+    return thread
+
+
+def run(settings: Settings) -> None:
+    """Prepare databases and certificates, then serve until interrupted."""
+    databases = open_databases(settings)
+    prepare(settings, databases)
+    ssl_args: dict[str, str] = {}
+    if not settings.insecure:
+        paths, _ = certs.ensure(settings.certs_dir, settings.cert_names)
+        ssl_args = {"ssl_certfile": str(paths.server_cert), "ssl_keyfile": str(paths.server_key)}
+    if settings.http_port:
+        _http_listener(settings)
+    common = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "server_header": False,
+        **ssl_args,
+    }
+    if settings.workers > 1:
+        for db in databases.values():
+            db.dispose()
+        os.environ.update(to_environ(settings))
+        uvicorn.run("mock_iovox.app:app_from_environ", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(create_app(settings, databases), **common)  # type: ignore[arg-type]

@@ -1,0 +1,33 @@
+# Sourced by scripts/serve and scripts/test: make sure .venv exists with mock-iovox installed.
+# $1 = pip extras ("" or "dev"). Re-installs only when pyproject.toml changed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${MOCK_IOVOX_VENV:-$ROOT/.venv}"
+PY="${PYTHON:-python3}"
+extras="${1:-}"
+
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "mock-iovox needs Python 3.11 or newer as '$PY' (set PYTHON=/path/to/python3.11)" >&2
+  exit 1
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+  if ! "$PY" -m venv "$VENV" 2>/dev/null; then
+    rm -rf "$VENV"
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "installing Debian's python3-venv ..." >&2
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      "$PY" -m venv "$VENV"
+    else
+      echo "cannot create a virtualenv: install python3-venv (Debian/Ubuntu) and try again" >&2
+      exit 1
+    fi
+  fi
+fi
+stamp="$VENV/.installed-$extras"
+if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+  spec="$ROOT"
+  [ -n "$extras" ] && spec="$ROOT[$extras]"
+  "$VENV/bin/python" -m pip install -q -e "$spec"
+  touch "$stamp"
+fi

@@ -1,0 +1,98 @@
+"""Test fixtures: a fresh SQLite database per test (copied from a template loaded once), an
+in-process client whose source IP can be chosen, and a real server over TLS for end-to-end tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from mock_iovox.app import create_app, open_databases
+from mock_iovox.fakes.fixtures import prepare
+from mock_iovox.settings import DEFAULT_FIXTURE, Settings
+from tests.helpers import PHP_HEADERS, php_query
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Databases with the default fixture loaded, made once per test session."""
+    path = tmp_path_factory.mktemp("template")
+    settings = Settings(data_dir=path, fixture=DEFAULT_FIXTURE)
+    dbs = open_databases(settings)
+    prepare(settings, dbs)
+    for db in dbs.values():
+        db.dispose()
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, template_dir: Path) -> Settings:
+    data = tmp_path / "data"
+    shutil.copytree(template_dir, data)
+    return Settings(
+        data_dir=data, fixture=DEFAULT_FIXTURE, certs_dir=tmp_path / "certs", max_body_bytes=64 * 1024
+    )
+
+
+class Api:
+    """A client shaped like the PHP client by default; `ip` sets the caller's address."""
+
+    def __init__(self, settings: Settings, ip: str = "127.0.0.1", host: str = "sandboxapi.iovox.com") -> None:
+        self.settings = settings
+        self.dbs = open_databases(settings)
+        self.app = create_app(settings, self.dbs)
+        self.client = TestClient(self.app, base_url=f"https://{host}:444", client=(ip, 50000))
+
+    def request(self, verb: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {**PHP_HEADERS, **kwargs.pop("headers", {})}
+        return self.client.request(verb, url, headers=headers, **kwargs)
+
+    def call(
+        self, verb: str, interface: str, method: str, params: dict[str, Any] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        json_out = kwargs.pop("output_json", False)
+        return self.request(verb, f"/{interface}?{php_query(method, params, json_out)}", **kwargs)
+
+    def get(
+        self, interface: str, method: str, params: dict[str, Any] | None = None, **kw: Any
+    ) -> httpx.Response:
+        return self.call("GET", interface, method, params, **kw)
+
+    def post(self, interface: str, method: str, xml: str, **kw: Any) -> httpx.Response:
+        return self.call("POST", interface, method, content=xml.encode(), **kw)
+
+    def put(self, interface: str, method: str, xml: str, **kw: Any) -> httpx.Response:
+        return self.call("PUT", interface, method, content=xml.encode(), **kw)
+
+    def delete(self, interface: str, method: str, params: dict[str, Any], **kw: Any) -> httpx.Response:
+        return self.call("DELETE", interface, method, params, **kw)
+
+    def close(self) -> None:
+        self.client.close()
+        for db in self.dbs.values():
+            db.dispose()
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    client = Api(settings)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_api(settings: Settings) -> Iterator[Any]:
+    made: list[Api] = []
+
+    def make(**kwargs: Any) -> Api:
+        made.append(Api(settings, **kwargs))
+        return made[-1]
+
+    yield make
+    for a in made:
+        a.close()

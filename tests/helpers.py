@@ -1,0 +1,90 @@
+"""Request and assertion helpers shaped like the real clients (CLIENT-WIRE.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+from lxml import etree
+
+SANDBOX_USER = "RestUserName"
+SANDBOX_KEY = "eb94fd75a6a8c04306dd341953e7e922"
+PRODUCTION_KEY = "5f0b6a3e9d2c4e71a8b4c6d0e2f19a37"
+OTHER_USER = "OtherPartner"
+OTHER_SANDBOX_KEY = "3c1c8d1e0f6a4b9b8f0d2e7a5c4b3a21"
+
+PHP_HEADERS = {"username": SANDBOX_USER, "secureKey": SANDBOX_KEY, "Accept": "*/*"}
+RUBY_HEADERS = {"Username": SANDBOX_USER, "Securekey": SANDBOX_KEY, "Accept": "*/*"}
+
+
+def php_query(method: str, params: Mapping[str, Any] | None = None, output_json: bool = False) -> str:
+    """PHP: caller params first, then v=3&method=…[&output=JSON]; RFC 3986 encoding with `;[]` kept
+    literal and arrays as k[0]=… (CLIENT-WIRE.md §1.3)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in (params or {}).items():
+        if isinstance(value, list | tuple):
+            pairs.extend((f"{key}[{i}]", str(v)) for i, v in enumerate(value))
+        else:
+            pairs.append((key, str(value)))
+    pairs += [("v", "3"), ("method", method)]
+    if output_json:
+        pairs.append(("output", "JSON"))
+    return "&".join(f"{quote(k, safe='[];')}={quote(v, safe=';')}" for k, v in pairs)
+
+
+def ruby_query(method: str, params: Mapping[str, Any] | None = None) -> str:
+    """Ruby: params incl. method sorted, form encoding (space as +), arrays as k%5B%5D, then
+    &v=3&output=XML on every call (CLIENT-WIRE.md §2.3)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in sorted({**(params or {}), "method": method}.items()):
+        if isinstance(value, list | tuple):
+            pairs.extend((f"{key}[]", str(v)) for v in value)
+        else:
+            pairs.append((key, str(value)))
+    return urlencode(pairs) + "&v=3&output=XML"
+
+
+def php_body(xml: str) -> dict[str, Any]:
+    """PHP sends the XML with no Content-Type of its own: curl labels it form-encoded."""
+    return {"content": xml.encode(), "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
+
+
+def ruby_body(xml: str) -> dict[str, Any]:
+    return {"content": xml.encode(), "headers": {"Content-Type": "application/xml"}}
+
+
+def errors_of(resp: httpx.Response) -> list[tuple[int, str]]:
+    root = etree.fromstring(resp.content)
+    assert root.tag == "errors", resp.text
+    return [(int(e.get("status")), e.text or "") for e in root.findall("error")]
+
+
+def assert_errors(resp: httpx.Response, status: int, messages: Sequence[str]) -> None:
+    """Exact status, XML content type, `<errors>` wrapper and messages (in order)."""
+    assert resp.status_code == status, (resp.status_code, resp.text)
+    assert resp.headers["content-type"].split(";")[0] == "application/xml"
+    assert resp.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert errors_of(resp) == [(status, m) for m in messages]
+
+
+def xml_of(resp: httpx.Response) -> Any:
+    assert resp.headers["content-type"].split(";")[0] == "application/xml", resp.text
+    return etree.fromstring(resp.content)
+
+
+def results(resp: httpx.Response) -> list[dict[str, str]]:
+    """Rows of a paged XML list, each as element name -> text ("" for empty)."""
+    root = xml_of(resp)
+    assert root.tag == "response"
+    return [{c.tag: (c.text or "") for c in r if len(c) == 0} for r in root.findall("results/result")]
+
+
+def totals(resp: httpx.Response) -> tuple[int, int, int]:
+    root = xml_of(resp)
+    return (
+        int(root.findtext("current_page")),
+        int(root.findtext("total_pages")),
+        int(root.findtext("total_results")),
+    )
