@@ -1,0 +1,1 @@
+"""Query building blocks shared by several handlers."""
