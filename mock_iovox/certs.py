@@ -7,7 +7,6 @@ the same CA when the configured names change, so clients that trust ca.crt keep 
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,11 +91,3 @@ def _expiring(paths: CertPaths) -> bool:
     except ValueError:
         return True
     return cert.not_valid_after_utc - datetime.now(UTC) < RENEW_BEFORE
-
-
-def server_context(paths: CertPaths) -> ssl.SSLContext:
-    """TLS 1.2 and 1.3 only (the Ruby client pins 1.2)."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(str(paths.server_cert), str(paths.server_key))
-    return ctx
