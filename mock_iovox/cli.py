@@ -134,21 +134,29 @@ def reset(yes: bool, **flags: Any) -> None:
 
 
 @main.command()
-@click.option("--check", is_flag=True, help="Exit 1 if docs/coverage.md is not up to date.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/coverage.md"))
-def coverage(check: bool, output: Path) -> None:
-    """Write docs/coverage.md: every catalogue method, implemented or not."""
-    from mock_iovox.coverage import render_coverage
+@click.option("--check", is_flag=True, help="Exit 1 if a page is not up to date instead of writing it.")
+@click.option(
+    "--docs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs"),
+    show_default=True,
+)
+def coverage(check: bool, docs_dir: Path) -> None:
+    """Write docs/coverage.md (every method, implemented or not) and docs/guesses.md (where the
+    mock guesses), both generated from the catalogue."""
+    from mock_iovox.coverage import render_coverage, render_guesses
 
-    text = render_coverage()
+    pages = {docs_dir / "coverage.md": render_coverage(), docs_dir / "guesses.md": render_guesses()}
+    stale = [p for p, text in pages.items() if not p.exists() or p.read_text() != text]
     if check:
-        if not output.exists() or output.read_text() != text:
-            raise click.ClickException(f"{output} is stale: run `mock-iovox coverage`")
-        click.echo(f"{output} is up to date")
+        if stale:
+            raise click.ClickException(f"stale: {', '.join(map(str, stale))}: run `mock-iovox coverage`")
+        click.echo("docs pages are up to date")
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text)
-    click.echo(f"wrote {output}")
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for path, text in pages.items():
+        path.write_text(text)
+        click.echo(f"wrote {path}")
 
 
 __all__ = ["ENV_PREFIX", "main"]
