@@ -94,7 +94,10 @@ def serve(**flags: Any) -> None:
         "  default credentials: username RestUserName, secureKey eb94fd75a6a8c04306dd341953e7e922 (sandbox)"
     )
     click.echo(f"  data: {settings.url_for('{env}')}; fixture: {settings.fixture}")
-    serving.run(settings)
+    try:
+        serving.run(settings)
+    except serving.ListenError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command("certs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 
 import uvicorn
@@ -27,8 +28,31 @@ def _http_listener(settings: Settings) -> threading.Thread:
     return thread
 
 
+class ListenError(RuntimeError):
+    pass
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail early, with advice, when the port cannot be bound (before any data is touched)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except PermissionError as exc:
+            raise ListenError(
+                f"cannot listen on {host}:{port}: permission denied (ports below 1024 need root or "
+                "CAP_NET_BIND_SERVICE); use --port 8444, for example"
+            ) from exc
+        except OSError as exc:
+            raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
 def run(settings: Settings) -> None:
     """Prepare databases and certificates, then serve until interrupted."""
+    check_port(settings.host, settings.port)
+    if settings.http_port:
+        check_port(settings.host, settings.http_port)
     databases = open_databases(settings)
     prepare(settings, databases)
     ssl_args: dict[str, str] = {}
