@@ -5,13 +5,16 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("sandbox", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FIXTURE = PROJECT_ROOT / "fixtures" / "default.yaml"
+# In a checkout the fixture sits beside the package; an installed copy (Docker) finds it in the
+# working directory.
+_CHECKOUT_FIXTURE = PROJECT_ROOT / "fixtures" / "default.yaml"
+DEFAULT_FIXTURE = _CHECKOUT_FIXTURE if _CHECKOUT_FIXTURE.exists() else Path("fixtures") / "default.yaml"
 ENV_PREFIX = "MOCK_IOVOX_"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -32,11 +35,11 @@ class Settings:
     env: str = "both"
     #: environment for a Host that does not start with "sandbox" (DECISIONS.md §3)
     default_env: str = "sandbox"
-    data_dir: Path = PROJECT_ROOT / "data"
+    data_dir: Path = Path("data")
     #: SQLAlchemy URL; "{env}" is replaced by the environment name (each has its own database)
     database_url: str = ""
     fixture: Path = DEFAULT_FIXTURE
-    certs_dir: Path = PROJECT_ROOT / "certs"
+    certs_dir: Path = Path("certs")
     #: extra DNS names / IP addresses for the server certificate
     cert_names: tuple[str, ...] = ()
     workers: int = 1
@@ -47,6 +50,8 @@ class Settings:
     #: serve without TLS on `port` (tests and the PHP client's http:// endpoint); off by default
     insecure: bool = False
     log_level: str = "info"
+    #: longest rendered call/voicemail recording, in seconds (longer talk times are cut)
+    recording_cap_seconds: int = 120
 
     def __post_init__(self) -> None:
         if self.env not in (*ENVIRONMENTS, "both"):
@@ -72,7 +77,7 @@ class Settings:
     def url_for(self, env: str) -> str:
         if self.database_url:
             return self.database_url.replace("{env}", env)
-        return f"sqlite:///{self.data_dir / f'{env}.sqlite3'}"
+        return f"sqlite:///{self.data_dir.resolve() / f'{env}.sqlite3'}"
 
     def choose_env(self, host: str) -> str:
         """Environment for a request's Host header (DECISIONS.md §3)."""
@@ -89,6 +94,7 @@ _CONVERTERS: Mapping[str, Any] = {
     "http_port": int,
     "workers": int,
     "max_body_bytes": int,
+    "recording_cap_seconds": int,
     "data_dir": Path,
     "fixture": Path,
     "certs_dir": Path,
@@ -123,4 +129,4 @@ def to_environ(settings: Settings) -> dict[str, str]:
     return out
 
 
-__all__ = ["ENVIRONMENTS", "Settings", "field", "from_environ", "parse_networks", "to_environ"]
+__all__ = ["ENVIRONMENTS", "Settings", "from_environ", "parse_networks", "to_environ"]
