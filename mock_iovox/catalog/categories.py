@@ -42,7 +42,10 @@ INTERFACE = Interface(
                 child_count_alone="Child Count not allow to be alone in the Required Fields",
             ),
             sources="PHP+RB+DOC",
-            guesses=("Results come in creation order (no order parameter).",),
+            guesses=(
+                "Results come in creation order (no order parameter).",
+                "A configuration's `value` is empty.",
+            ),
         ),
         Method(
             "Categories",
@@ -70,6 +73,7 @@ INTERFACE = Interface(
                 "`label` is the label of the top category; every category with that value below it "
                 "is a result.",
                 "No match gives an empty list rather than an error.",
+                "label and value compare case-sensitively; the delimiter is trimmed like every parameter.",
             ),
         ),
         Method(
@@ -100,6 +104,9 @@ INTERFACE = Interface(
             guesses=(
                 "Answers 201 with `<response><categories><category><category_id/>…`.",
                 "Without parent_category_id the value goes directly below the configuration named by label.",
+                "A parent outside the configuration named by label is `Parent ID x of y does not exist`.",
+                "A parent may be a category created by an earlier item of the same request.",
+                "An id repeated within one request is `Category ID x of y already exist` for the later item.",
             ),
         ),
         Method(
@@ -138,6 +145,9 @@ INTERFACE = Interface(
                 "colour must be a hex colour (#RRGGBB or RRGGBB).",
                 "PHP's `value_type` is accepted and stored without meaning.",
                 "Answers 201 with `<response><categories><category><category_id/>…`.",
+                "Category ids are unique across configurations and values of an account.",
+                "An id or label repeated within one request is reported as existing for the later item.",
+                "colour is stored upper-case without '#'.",
             ),
         ),
         Method(
@@ -155,6 +165,9 @@ INTERFACE = Interface(
             guesses=(
                 "A category's sub-tree is deleted with it.",
                 "A pair without `;` is read as a bare category id.",
+                "A label that is not the category's configuration label, or the id of a configuration "
+                "(deleted with deleteCategoryConfigurations), is `Category ID x of y does not exist`.",
+                "Attachments of the deleted categories to nodes, links, contacts and calls are removed.",
             ),
         ),
         Method(
@@ -169,7 +182,10 @@ INTERFACE = Interface(
                 category_id_not_found="Category ID {x} of {y} does not exist",
             ),
             sources="PHP+DOC",
-            guesses=("`Category IDs Empty` is borrowed from deleteCategories.",),
+            guesses=(
+                "`Category IDs Empty` is borrowed from deleteCategories.",
+                "The id of a value (not a configuration) is `Category ID x of y does not exist`.",
+            ),
         ),
     ),
 )

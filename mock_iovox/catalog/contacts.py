@@ -60,6 +60,10 @@ INTERFACE = Interface(
                 "The documented default order `od_DESC` names no field; `dn_DESC` (display name) is "
                 "used instead.",
                 "Only the six documented abbreviations are selectable.",
+                "display_name and company match a substring, case-insensitively; email matches email or "
+                "email_2 exactly (case-insensitive); phone_number matches the mobile, home or business "
+                "phone exactly.",
+                "assigned_status is ASSIGNED when a link's variable rule fixes the contact.",
             ),
         ),
         Method(
@@ -96,6 +100,8 @@ INTERFACE = Interface(
                 "The error table is cut; all errors are invented in the vendor's style.",
                 "display_name defaults to 'first_name last_name', then company, then contact_id.",
                 "Answers 201 with `<response><contacts><contact><contact_id/>…`.",
+                "Two contacts clash when they have the same display_name and share a mobile, home or "
+                "business phone number (also two items of one request).",
             ),
         ),
         Method(
@@ -120,7 +126,13 @@ INTERFACE = Interface(
             sources="PHP+RB+DOC",
             guesses=(
                 "The error table is cut; the errors are invented or borrowed from deleteContacts.",
-                "replace_details TRUE clears every detail not supplied; FALSE keeps them.",
+                "replace_details TRUE clears every detail not supplied (display_name then takes its "
+                "default again); FALSE keeps them.",
+                "Only emptying the mobile, home or business phone of a contact used by a rule needs "
+                "rm_rules TRUE; the templates concerned are then detached from the links whose rules "
+                "fix the contact, with those links' values for them.",
+                "A new_contact_id held by another contact, or asked for twice, is refused (no swaps).",
+                "The display name / phone number clash of createContacts is not checked on update.",
             ),
         ),
         Method(
@@ -146,6 +158,7 @@ INTERFACE = Interface(
             guesses=(
                 "`Remove Rules Invalid` and `Contact ID x of y Empty` are invented.",
                 "The mock has no portal users unless a fixture defines them.",
+                "rm_rules TRUE detaches the templates from the links whose rules fix the contact.",
             ),
         ),
     ),

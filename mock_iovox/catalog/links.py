@@ -67,6 +67,20 @@ def _attach_template_errors(kind: str) -> dict[str, str]:
     }
 
 
+#: category paths given to a link (createLinks/updateLinks categories, attachCategoryToLink items)
+LINK_CATEGORY_ERRORS = {
+    "value_empty": "Value {x} of {y} Empty",
+    "label_not_found": "Label {x} of {y} does not exist",
+}
+LINK_CATEGORY_GUESSES = (
+    "A category element naming an existing category_id attaches it (parent, label and value are "
+    "then ignored); an unknown id with an existing parent_category_id creates that sub-category "
+    "(value required) in the parent's tree, with the tree's label; an unknown id without parent is "
+    "`Category ID x of y does not exist`, an unknown parent `Parent ID x of y does not exist`.",
+    "A label given for a new sub-category must be its tree's label, else `Label x of y does not "
+    "exist` (as createCategories).",
+)
+
 ATTACH_TEMPLATE_GUESSES = (
     "The error table is cut in every source: template, link and rule errors are invented in the "
     "vendor's style.",
@@ -100,9 +114,9 @@ INTERFACE = Interface(
                     Field("vn", "voxnumber", default=True),
                     Field("rn", "rule_name", default=True),
                     Field("c2c", "click_to_call", default=True),
-                    Field("cid", "category_id", group="cats/cat"),
-                    Field("cl", "label", group="cats/cat"),
-                    Field("cv", "value", group="cats/cat"),
+                    Field("cid", "category_id", orderable=False, group="cats/cat"),
+                    Field("cl", "label", orderable=False, group="cats/cat"),
+                    Field("cv", "value", orderable=False, group="cats/cat"),
                 ),
             ),
             response=Response.LIST,
@@ -112,8 +126,11 @@ INTERFACE = Interface(
             guesses=(
                 "Default req_fields (not documented) = every non-group field, the set Ruby asks for.",
                 "No documented default order: creation order, oldest first.",
-                "cid/cl/cv for the `cats/cat` group are invented abbreviations (Ruby reads cats/cat).",
+                "cid/cl/cv for the `cats/cat` group are invented abbreviations (Ruby reads cats/cat); "
+                "like getCallData's category fields they cannot be used in `order`.",
                 "An unknown link_id filter gives an empty list; an unknown node_id filter is an error.",
+                'A link without categories has an empty `<cats/>` (JSON `"cats": ""`) when a '
+                "category field is requested.",
             ),
         ),
         Method(
@@ -138,14 +155,20 @@ INTERFACE = Interface(
             errors=errs(
                 LINK_ITEM_ERRORS,
                 CATEGORY_ITEM_ERRORS,
+                LINK_CATEGORY_ERRORS,
                 node_id_empty="Node ID {x} of {y} Empty",
                 node_id_not_found="Node ID {x} of {y} does not exist",
             ),
             sources="PHP+RB+DOC",
             guesses=(
                 "Answers 201 with `<response><links><link><link_id/></link>…</links></response>`.",
-                "click_to_call defaults to 1.",
+                "click_to_call defaults to 1; an empty link_date means now.",
                 "Node ID, Link Name/Type, date, click_to_call and category errors are invented.",
+                "`Link Name x is already attached to Node y` is read as the link name and the node id; "
+                "it also fires for two links of one request with the same name under the same node.",
+                "Every problem of the request is reported together; `Duplicate Link ID Received` "
+                "comes first.",
+                *LINK_CATEGORY_GUESSES,
             ),
         ),
         Method(
@@ -202,6 +225,7 @@ INTERFACE = Interface(
             ),
             errors=errs(
                 CATEGORY_ITEM_ERRORS,
+                LINK_CATEGORY_ERRORS,
                 link_id_empty="Link ID {x} of {y} Empty",
                 link_id_not_found="Link ID {x} of {y} does not exist",
                 new_link_id_exists="New Link ID {x} of {y} already exist",
@@ -211,8 +235,15 @@ INTERFACE = Interface(
             ),
             sources="PHP+RB+DOC",
             guesses=(
-                "Supplied categories replace the link's category paths.",
+                "A non-empty `<categories>` replaces the link's category paths; an empty "
+                "`<categories/>` (PHP sends one on every link) leaves them unchanged.",
+                "Empty elements mean 'unchanged' (PHP drops nulls, Ruby sends xsi:nil), so "
+                "`Link Name x of y Empty` can never fire.",
                 "Name clash and duplicate-id errors are borrowed from createLinks.",
+                "new_link_id equal to link_id is a no-op; a new_link_id held by any existing link "
+                "(even one renamed in the same request) or claimed by an earlier item is refused.",
+                "A rename keeps the link's categories, VoxNumber, call flow and rule values.",
+                *LINK_CATEGORY_GUESSES,
             ),
         ),
         Method(
@@ -231,7 +262,9 @@ INTERFACE = Interface(
             guesses=(
                 "`Link ID x of y not an integer` is documented but not enforced: link ids are strings "
                 "everywhere else.",
-                "The deleted links' VoxNumbers go back to the pool as UNASSIGNED.",
+                "The deleted links' VoxNumbers go back to the pool as UNASSIGNED; their categories "
+                "and rule values go; their CDRs stay (with the copied link names).",
+                "A link id repeated in `link_ids` is deleted once, without error.",
             ),
         ),
         Method(
@@ -251,6 +284,18 @@ INTERFACE = Interface(
                 "The error table is cut; apart from the postcode text all errors are invented.",
                 "A link that already has a VoxNumber is refused (Ruby removes before attaching).",
                 *ASSIGN_VOXNUMBER_GUESSES,
+                "Only the account's numbers on no link are candidates; the oldest matching one is "
+                "taken. Items are served in order (two never get the same number); any error in any "
+                "item attaches nothing.",
+                "BY AREA: voxnumber_idd is the country code, area_code without or with the trunk 0 "
+                "(`20` or `020`). BY VOXNUMBER: E.164 digits without `+`.",
+                "BY POSTCODE works for the UK (outward code or postcode area) and France (department "
+                "of the code postal; overseas departments not covered); voxnumber_country is the "
+                "getCountries name (`UNITED KINGDOM`, `FRANCE`), its ISO code or `UK`. A geographic "
+                "number of the area covering the postcode is taken, else one of the nearest area "
+                "(haversine between district and area centres from a bundled table) within "
+                "fallback_area_distance km; without fallback_area_distance there is no fallback.",
+                "Every attached number starts `ON` (a number taken off a link forgets its OFF).",
             ),
         ),
         Method(
@@ -266,6 +311,12 @@ INTERFACE = Interface(
                 link_no_voxnumber="Link ID {x} of {y} does not have a VoxNumber",
             ),
             sources="PHP+RB+DOC",
+            guesses=(
+                "`Link ID x of y Empty` cannot fire: an empty `<link_id/>` is skipped like any empty "
+                "element, and a request with none at all is `Request Empty`.",
+                "Every link is checked before any number moves; the numbers stay in the account, "
+                "UNASSIGNED, and come back ON.",
+            ),
         ),
         Method(
             "Links",
@@ -327,17 +378,17 @@ INTERFACE = Interface(
             ),
             errors=errs(
                 CATEGORY_ITEM_ERRORS,
+                LINK_CATEGORY_ERRORS,
                 link_id_empty="Link ID {x} of {y} Empty",
                 link_id_not_found="Link ID {x} of {y} does not exist",
                 category_id_empty="Category ID {x} of {y} Empty",
-                value_empty="Value {x} of {y} Empty",
             ),
             sources="PHP+RB+DOC",
             guesses=(
                 "The error table is cut; all errors are invented in the vendor's style.",
-                "An unknown category_id with a parent_category_id creates the sub-category (value "
-                "required); without a parent it is `Category ID x of y does not exist`.",
-                "PHP sends no value: attaching an existing category needs none.",
+                "PHP sends no value: attaching an existing category needs none; attaching a category "
+                "the link already has is accepted and changes nothing.",
+                *LINK_CATEGORY_GUESSES,
             ),
         ),
         Method(
@@ -365,6 +416,9 @@ INTERFACE = Interface(
             guesses=(
                 "label is optional (the vendor requires it, PHP never sends it); when given, the "
                 "category id/label pair must match.",
+                "An unknown category id, or one the link does not have, is also `Category ID/Label "
+                "Combination x of y does not exist`; only the exact category is removed, not its "
+                "sub-tree, and the category itself stays.",
             ),
         ),
     ),
