@@ -19,8 +19,11 @@ INTERFACE = Interface(
             json=True,
             sources="PHP+RB",
             guesses=(
-                "Rows are sorted by country name; names are upper case (`FRANCE`) like elsewhere.",
-                "Only countries the mock can sell numbers in are listed.",
+                "Rows are sorted by country name; names are upper case (`FRANCE`, `UNITED KINGDOM`) "
+                "like voxnumber_country elsewhere, in their common short form (`SOUTH KOREA`).",
+                "Every ISO 3166 country with an international dialling code is listed (phonenumbers "
+                "+ pycountry data), not only those the mock sells numbers in; countries sharing a "
+                "code (the NANP's 1) each have their own row.",
             ),
         ),
     ),

@@ -37,6 +37,11 @@ REGION_GUESSES = (
     "Default req_fields (not documented) = every field; `rpi` is an invented abbreviation for "
     "require_purchase_info.",
     "Invalid number_type / country_code texts are invented; an unknown country gives an empty list.",
+    "The regions are the mock's number plan (fictional ranges of the UK, France, the US, Canada "
+    "and Australia), one row per country/type/area code, in plan order; area_code is written "
+    "without the trunk 0 (`20`, `1`) and a filter value with one (`020`) matches too.",
+    "cost is a monthly price as a decimal string (`1.00`), currency unstated; state_name/city_name "
+    "are empty for national and toll-free regions; only France requires purchase info.",
 )
 
 
@@ -120,6 +125,7 @@ INTERFACE = Interface(
             response=Response.DOCUMENT,
             errors=errs(
                 basket_item_incorrect="Basket Item {x} of {y} is not correct.",
+                callback_url_invalid="Callback URL Invalid",
                 area_code_empty="Area Code {x} of {y} Empty",
                 quantity_invalid="Quantity {x} of {y} Invalid",
                 additional_information_empty="Additional Information {x} of {y} Empty",
@@ -128,9 +134,20 @@ INTERFACE = Interface(
             sources="PHP+RB+DOC",
             guesses=(
                 "Only `Basket Item x of y is not correct.` is known; the other errors are invented.",
-                "area_code is needed unless postcode is given; quantity must be at least 1.",
-                "dynamic_quantity FALSE and too little stock: the whole order fails, nothing is bought.",
-                "callback_url receives a POST only for deferred orders, which the mock never makes.",
+                "area_code is needed unless postcode is given; a postcode (UK, France) buys in the "
+                "geographic area covering it; quantity must be at least 1; city_name is ignored.",
+                "additional_information counts as given when any of its elements has a value.",
+                "dynamic_quantity FALSE and too little stock: the whole order fails, nothing is bought. "
+                "TRUE: each item gets what is in stock (possibly none) and the order is `PARTIAL`.",
+                "Numbers come from the environment's stock (sandbox and production each have their "
+                "own): never-sold numbers first, lowest first; numbers given back are sold last.",
+                "order_reference is `SBX-` (sandbox) or `PRD-` (production) plus an 8-digit counter.",
+                "The answer is always XML (PHP reads it with simplexml and sends no output).",
+                "Every order with a callback_url (http or https, else `Callback URL Invalid`) is "
+                "POSTed to it after it commits, as `application/xml`: the same `<response>` document "
+                "as the purchase answer. Up to 4 attempts until a 2xx answer (pauses 1, 2, 4 s), "
+                "straight to the URL (no proxy); each attempt is logged (newest 10 per order, 200 "
+                "per account).",
                 ORDER_GUESS,
             ),
         ),
@@ -166,6 +183,8 @@ INTERFACE = Interface(
             guesses=(
                 "Only the name and verb are known: takes order_reference and answers the same "
                 "document as purchaseVoxNumbers; both errors are invented.",
+                "The numbers listed are those bought by the order, even if since moved or given back; "
+                "another account's reference does not exist.",
                 ORDER_GUESS,
             ),
         ),

@@ -78,7 +78,14 @@ INTERFACE = Interface(
             sources="PHP+RB+DOC",
             guesses=(
                 "No documented default order: creation (purchase) order, oldest first.",
-                "voxnumber_type is an exact-match filter, not checked against LOCAL/NATIONAL.",
+                "voxnumber_type is written `LOCAL` (bought as GEOGRAPHIC), `NATIONAL` or `TOLLFREE`; "
+                "the filter is an exact, case-insensitive match that also accepts the purchase name "
+                "(`GEOGRAPHIC`), not checked against a list.",
+                "voxnumber_country / voxnumber_city filters are exact, case-insensitive matches; an "
+                "unknown node_id or link_id filter gives an empty list.",
+                "call_status is empty for an UNASSIGNED number (it cannot take calls); `ON (Active)` "
+                "means its link has a calling rule template (call flow).",
+                "purchase_date is the purchase time `YYYY-MM-DD HH:MM:SS`.",
                 "The three filter errors are invented.",
             ),
         ),
@@ -101,7 +108,11 @@ INTERFACE = Interface(
                 voxnumber_not_attached="VoxNumber {x} of {y} is not attached to a Link",
             ),
             sources="PHP+RB+DOC",
-            guesses=("A missing call_status is `Call Status Empty` (generic top-level text).",),
+            guesses=(
+                "A missing call_status is `Call Status Empty` (generic top-level text).",
+                "Every number is checked before any changes; all problems are reported together.",
+                "A number taken off its link (or its link deleted) comes back ON when attached again.",
+            ),
         ),
         Method(
             "Voxnumbers",
@@ -127,6 +138,13 @@ INTERFACE = Interface(
                 too_many="You can only remove a maximum of 100 VoxNumbers in a single request",
             ),
             sources="PHP+RB+DOC",
+            guesses=(
+                "A number given back returns to the environment's stock at once (the vendor keeps it "
+                "recoverable for a while): it vanishes from getVoxnumbers and can be bought again, "
+                "after every never-sold number of its region.",
+                "More than 100 numbers is answered with that error alone; otherwise every number is "
+                "checked and all problems are reported together. A number listed twice is fine.",
+            ),
         ),
         Method(
             "Voxnumbers",
@@ -155,7 +173,13 @@ INTERFACE = Interface(
             ),
             sources="DOC",
             guesses=(
-                "Partner names are the mock's account names; the caller must own the origin account.",
+                "Partner names are the mock's account names (of the same environment); the caller "
+                "must own the origin account, any other origin name `does not exist`.",
+                "`not in a international format`: anything but digits, or a leading 0. The origin "
+                "and destination may be the same account (nothing changes).",
+                "A moved number keeps its purchase date and is ON.",
+                "`voxnumber x of y is empty` cannot fire: an empty `<voxnumber/>` is skipped like any "
+                "empty element.",
                 "Success is 204 (the vendor page shows only `20…`).",
                 "The three top elements are mandatory but not flagged `required`: the handler emits "
                 "the vendor's `… is empty` texts instead of the generic `<Label> Empty`.",

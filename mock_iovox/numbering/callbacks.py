@@ -1,0 +1,117 @@
+"""Outbound purchase callbacks (SPEC.md §8 step 4, DECISIONS.md §6): after an order with a
+`callback_url` commits, its outcome is POSTed there as XML by a background thread, with a bounded
+number of attempts and an exponential backoff; every attempt is logged in `callback_deliveries`,
+which keeps only the newest rows per order and per account.
+
+Delivery goes straight to the URL (no proxy from the environment), so a receiver on 127.0.0.1 works
+wherever the mock runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, delete, event, select
+from sqlalchemy.orm import Session
+
+from mock_iovox.db.numbering import CallbackDelivery
+
+log = logging.getLogger("mock_iovox.callbacks")
+
+#: attempts per order, and the pause before each retry (seconds); module-level so tests can shorten it
+MAX_ATTEMPTS = 4
+BACKOFF_SECONDS: tuple[float, ...] = (1.0, 2.0, 4.0)
+TIMEOUT_SECONDS = 5.0
+#: the delivery log keeps the newest rows: per order, and per account
+KEEP_PER_ORDER = 10
+KEEP_PER_ACCOUNT = 200
+#: deliveries running at once, whatever the number of orders
+_SLOTS = threading.BoundedSemaphore(8)
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+CONTENT_TYPE = "application/xml; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    engine: Engine
+    account_pk: int
+    order_pk: int
+    url: str
+    payload: bytes
+
+
+def schedule_after_commit(session: Session, job: Job) -> None:
+    """Start the delivery once the session's transaction has committed (never on rollback)."""
+
+    def start(_session: Session) -> None:
+        threading.Thread(target=deliver, args=(job,), name="mock-iovox-callback", daemon=True).start()
+
+    event.listen(session, "after_commit", start, once=True)
+
+
+def _post(job: Job) -> tuple[int | None, str]:
+    request = urllib.request.Request(
+        job.url,
+        data=job.payload,
+        method="POST",
+        headers={"Content-Type": CONTENT_TYPE, "User-Agent": "mock-iovox callback"},
+    )
+    try:
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as resp:
+            return int(resp.status), ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, str(reason)[:1000]
+
+
+def deliver(job: Job) -> None:
+    """POST until a 2xx answer or MAX_ATTEMPTS, logging each attempt. Never raises."""
+    try:
+        with _SLOTS:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                status, error = _post(job)
+                record(job, attempt, status, error)
+                if status is not None and 200 <= status < 300:
+                    return
+                if attempt < MAX_ATTEMPTS:
+                    time.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])
+    except Exception:  # a background thread has nobody to report to but the log
+        log.exception("callback delivery for order %s failed", job.order_pk)
+
+
+def record(job: Job, attempt: int, status: int | None, error: str) -> None:
+    with Session(job.engine) as session, session.begin():
+        session.add(
+            CallbackDelivery(
+                account_pk=job.account_pk,
+                order_pk=job.order_pk,
+                url=job.url,
+                attempt=attempt,
+                status_code=status,
+                error=error,
+                payload=job.payload.decode("utf-8"),
+                sent_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+            )
+        )
+        session.flush()
+        for column, value, keep in (
+            (CallbackDelivery.order_pk, job.order_pk, KEEP_PER_ORDER),
+            (CallbackDelivery.account_pk, job.account_pk, KEEP_PER_ACCOUNT),
+        ):
+            newest = (
+                select(CallbackDelivery.pk)
+                .where(column == value)
+                .order_by(CallbackDelivery.pk.desc())
+                .limit(keep)
+            )
+            session.execute(
+                delete(CallbackDelivery).where(column == value, CallbackDelivery.pk.not_in(newest))
+            )
