@@ -60,7 +60,9 @@ class Server:
         return httpx.Client(base_url=self.url, verify=self.context(), timeout=10)
 
 
-def start(tmp: Path, port: int | None = None, http_port: int | None = None) -> Server:
+def start(
+    tmp: Path, port: int | None = None, http_port: int | None = None, extra: tuple[str, ...] = ()
+) -> Server:
     port = port or free_port()
     http_port = http_port or free_port()
     log = tmp / f"server-{port}.log"
@@ -81,6 +83,7 @@ def start(tmp: Path, port: int | None = None, http_port: int | None = None) -> S
         str(tmp / "certs"),
         "--log-level",
         "warning",
+        *extra,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_IOVOX_")}
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
@@ -221,5 +224,28 @@ def test_restart_keeps_data(tmp_path: Path) -> None:
             resp = c.get("/Nodes?v=3&method=getNodes&node_id=kept", headers=PHP_HEADERS)
         assert [r["node_id"] for r in results(resp)] == ["kept"]
         assert (tmp_path / "certs" / "ca.crt").read_bytes() == ca_before
+    finally:
+        stop(srv)
+
+
+def test_workers_share_state(tmp_path: Path) -> None:
+    srv = start(tmp_path, extra=("--workers", "2"))
+    try:
+        body = (
+            "<request><node><node_id>shared</node_id><node_name>S</node_name><node_type>T</node_type></node>"
+        )
+        body += "</request>"
+        with srv.client() as c:
+            assert (
+                c.post(
+                    "/Nodes?v=3&method=createNodes", content=body.encode(), headers=PHP_HEADERS
+                ).status_code
+                == 201
+            )
+        # fresh connections land on either worker; every one sees the node
+        for _ in range(6):
+            with srv.client() as c:
+                resp = c.get("/Nodes?v=3&method=getNodes&node_id=shared", headers=PHP_HEADERS)
+                assert [r["node_id"] for r in results(resp)] == ["shared"]
     finally:
         stop(srv)
