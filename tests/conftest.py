@@ -16,6 +16,7 @@ from mock_iovox.app import create_app, open_databases
 from mock_iovox.fakes.fixtures import prepare
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 from tests.helpers import PHP_HEADERS, php_query
+from tests.server import Server, start, stop
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +43,23 @@ def settings(tmp_path: Path, template_dir: Path) -> Settings:
 class Api:
     """A client shaped like the PHP client by default; `ip` sets the caller's address."""
 
-    def __init__(self, settings: Settings, ip: str = "127.0.0.1", host: str = "sandboxapi.iovox.com") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ip: str = "127.0.0.1",
+        host: str = "sandboxapi.iovox.com",
+        remote: Server | None = None,
+    ) -> None:
         self.settings = settings
         self.dbs = open_databases(settings)
-        self.app = create_app(settings, self.dbs)
-        self.client = TestClient(self.app, base_url=f"https://{host}:444", client=(ip, 50000))
+        self.client: httpx.Client
+        if remote is None:
+            self.client = TestClient(
+                create_app(settings, self.dbs), base_url=f"https://{host}:444", client=(ip, 50000)
+            )
+        else:
+            # the real server over TLS, reading and writing the same SQLite files as self.dbs
+            self.client = remote.client()
 
     def request(self, verb: str, url: str, **kwargs: Any) -> httpx.Response:
         headers = {**PHP_HEADERS, **kwargs.pop("headers", {})}
@@ -83,6 +96,23 @@ def api(settings: Settings) -> Iterator[Api]:
     client = Api(settings)
     yield client
     client.close()
+
+
+@pytest.fixture(params=["asgi", "https"])
+def scenario_api(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> Iterator[Api]:
+    """For scenario tests: once in process, once against `mock-iovox serve` over real TLS."""
+    if request.param == "asgi":
+        client = Api(settings)
+        yield client
+        client.close()
+        return
+    server = start(tmp_path / "server", data_dir=settings.data_dir)
+    client = Api(settings, remote=server)
+    try:
+        yield client
+    finally:
+        client.close()
+        stop(server)
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ def statuses(api: Api) -> dict[str, tuple[str, str, str]]:
     return {r["voxnumber"]: (r["link_id"], r["assigned_status"], r["call_status"]) for r in rows}
 
 
-def test_numbering_lifecycle(api: Api) -> None:
+def test_numbering_lifecycle(scenario_api: Api) -> None:
+    api = scenario_api
     # start from an empty account: give the fixture's pool back
     resp = php(
         api,
