@@ -88,3 +88,11 @@ def totals(resp: httpx.Response) -> tuple[int, int, int]:
         int(root.findtext("total_pages")),
         int(root.findtext("total_results")),
     )
+
+
+def node_xml(node_id: str, name: str = "N", node_type: str = "T") -> str:
+    """A one-line createNodes body for one node."""
+    return (
+        f"<request><node><node_id>{node_id}</node_id><node_name>{name}</node_name>"
+        f"<node_type>{node_type}</node_type></node></request>"
+    )

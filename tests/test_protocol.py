@@ -18,6 +18,7 @@ from tests.helpers import (
     SANDBOX_USER,
     assert_errors,
     errors_of,
+    node_xml,
     php_query,
     results,
     ruby_query,
@@ -404,3 +405,67 @@ def test_accounts_are_isolated(api: Api) -> None:
     theirs = api.get("Nodes", "getNodes", headers={"username": OTHER_USER, "secureKey": OTHER_SANDBOX_KEY})
     assert {r["node_id"] for r in results(theirs)} == {"other-node"}
     assert "other-node" not in mine
+
+
+# --- Faults, encodings, verbs -----------------------------------------------------------------
+
+
+def test_unexpected_fault_is_a_vendor_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_iovox.handlers import HANDLERS
+
+    def broken(ctx: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(HANDLERS, ("Nodes", "getNodes"), broken)
+    resp = api.get("Nodes", "getNodes")
+    assert_errors(resp, 500, ["Internal Server Error"])
+    assert "boom" not in resp.text and "Traceback" not in resp.text
+
+
+def test_fault_outside_the_dispatcher_is_a_vendor_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_iovox import app as app_module
+
+    async def broken(request: object, limit: int) -> bytes:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app_module, "read_body", broken)
+    resp = api.get("Nodes", "getNodes")
+    assert_errors(resp, 500, ["Internal Server Error"])
+
+
+@pytest.mark.parametrize("encoded", ["Leeds+Deli", "Leeds%20Deli"])
+def test_plus_and_percent20_both_mean_space(api: Api, encoded: str) -> None:
+    assert api.post("Nodes", "createNodes", node_xml("Leeds Deli")).status_code == 201
+    resp = api.request("GET", f"/Nodes?v=3&method=getNodes&node_id={encoded}")
+    assert [r["node_id"] for r in results(resp)] == ["Leeds Deli"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "application/xml", "text/plain", None]
+)
+def test_body_is_xml_whatever_the_content_type(api: Api, content_type: str | None) -> None:
+    body = node_xml("ct").encode()
+    headers = {"Content-Type": content_type} if content_type else {}
+    resp = api.request("POST", "/Nodes?v=3&method=createNodes", content=body, headers=headers)
+    assert resp.status_code == 201
+
+
+def test_head_is_answered_like_get_without_body(api: Api) -> None:
+    resp = api.request("HEAD", "/Nodes?v=3&method=getNodes")
+    assert resp.status_code == 200
+    assert resp.content == b""
+
+
+def test_success_statuses_and_bodies(api: Api) -> None:
+    body = node_xml("s1")
+    created = api.post("Nodes", "createNodes", body)
+    assert created.status_code == 201
+    assert created.headers["content-type"] == "application/xml; charset=utf-8"
+    updated = api.put(
+        "Nodes",
+        "updateNodes",
+        "<request><node><node_id>s1</node_id><node_name>M</node_name></node></request>",
+    )
+    assert (updated.status_code, updated.content) == (204, b"")
+    deleted = api.delete("Nodes", "deleteNodes", {"node_ids": "s1"})
+    assert (deleted.status_code, deleted.content) == (204, b"")
