@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -24,6 +24,8 @@ from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.params import View
 from mock_iovox.settings import Settings
 from mock_iovox.xmlio import Tree, XNode
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,29 @@ class Ctx:
 
     def check(self) -> None:
         self.errors.raise_if_any()
+
+
+def id_list(raw: str) -> list[str]:
+    """A comma-separated id parameter (node_ids, link_ids …); empty parts are kept, so that they
+    can be reported as `… x of y Empty`."""
+    return [part.strip() for part in raw.split(",")]
+
+
+def check_ids(
+    ctx: Ctx, ids: Sequence[str], existing: Mapping[str, T], empty: str, missing: str
+) -> list[tuple[int, int, T]]:
+    """Record `<empty>`/`<missing>` (item-indexed) for each id that is blank or unknown; returns
+    (x, y, entity) for the ids that exist, for further per-item checks."""
+    total = len(ids)
+    found: list[tuple[int, int, T]] = []
+    for x, value in enumerate(ids, 1):
+        if not value:
+            ctx.add(empty, x=x, y=total)
+        elif value not in existing:
+            ctx.add(missing, x=x, y=total)
+        else:
+            found.append((x, total, existing[value]))
+    return found
 
 
 Handler = Callable[[Ctx], HandlerResult]

@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mock_iovox.catalog.common import CONTACT_DETAIL_FIELDS
 from mock_iovox.db import Contact, Link, LinkRuleValue
-from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, handles, run_listing
+from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, check_ids, handles, id_list, run_listing
 from mock_iovox.xmlio import Tree
 
 DETAILS = tuple(f.name for f in CONTACT_DETAIL_FIELDS)
@@ -220,22 +220,15 @@ def update_contacts(ctx: Ctx) -> None:
 
 @handles("Contacts", "deleteContacts")
 def delete_contacts(ctx: Ctx) -> None:
-    ids = [i.strip() for i in ctx.params["contact_ids"].split(",")]
+    ids = id_list(ctx.params["contact_ids"])
     existing = contacts_by_id(ctx, ids)
     in_use = contact_in_use(ctx.session, [c.pk for c in existing.values()])
     rm_rules, rm_if_user = bool(ctx.params["rm_rules"]), bool(ctx.params["rm_if_user"])
-    total = len(ids)
-    for x, cid in enumerate(ids, 1):
-        contact = existing.get(cid)
-        if not cid:
-            ctx.add("contact_id_empty", x=x, y=total)
-        elif contact is None:
-            ctx.add("contact_id_not_found", x=x, y=total)
-        else:
-            if contact.pk in in_use and not rm_rules:
-                ctx.add("contact_in_rules", x=x, y=total)
-            if contact.has_user and not rm_if_user:
-                ctx.add("contact_has_user", x=x, y=total)
+    for x, total, contact in check_ids(ctx, ids, existing, "contact_id_empty", "contact_id_not_found"):
+        if contact.pk in in_use and not rm_rules:
+            ctx.add("contact_in_rules", x=x, y=total)
+        if contact.has_user and not rm_if_user:
+            ctx.add("contact_has_user", x=x, y=total)
     ctx.check()
     pks = [c.pk for c in existing.values()]
     release_rules(ctx.session, in_use)

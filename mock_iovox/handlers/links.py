@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories
-from mock_iovox.handlers.base import Ctx, ListResult, handles, run_listing
+from mock_iovox.handlers.base import Ctx, ListResult, check_ids, handles, id_list, run_listing
 from mock_iovox.queries.categories import cat_ids_filter
 from mock_iovox.xmlio import Tree
 
@@ -354,14 +354,9 @@ def update_links(ctx: Ctx) -> None:
 
 @handles("Links", "deleteLinks")
 def delete_links(ctx: Ctx) -> None:
-    ids = [i.strip() for i in ctx.params["link_ids"].split(",")]
+    ids = id_list(ctx.params["link_ids"])
     existing = links_by_id(ctx, ids)
-    total = len(ids)
-    for x, link_id in enumerate(ids, 1):
-        if not link_id:
-            ctx.add("link_id_empty", x=x, y=total)
-        elif link_id not in existing:
-            ctx.add("link_id_not_found", x=x, y=total)
+    check_ids(ctx, ids, existing, "link_id_empty", "link_id_not_found")
     ctx.check()
     # categories and rule values go with the link (CASCADE); its VoxNumber returns to the account's
     # pool, UNASSIGNED (voxnumbers.link_pk is ON DELETE SET NULL); CDRs keep their copied names

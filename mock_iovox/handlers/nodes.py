@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories, node_categories
-from mock_iovox.handlers.base import Ctx, ListResult, handles, run_listing, text_value
+from mock_iovox.handlers.base import Ctx, ListResult, check_ids, handles, id_list, run_listing, text_value
 from mock_iovox.xmlio import Tree
 
 
@@ -88,14 +88,9 @@ def create_nodes(ctx: Ctx) -> Tree:
 
 @handles("Nodes", "deleteNodes")
 def delete_nodes(ctx: Ctx) -> None:
-    ids = [i.strip() for i in ctx.params["node_ids"].split(",")]
+    ids = id_list(ctx.params["node_ids"])
     existing = nodes_by_id(ctx, ids)
-    total = len(ids)
-    for x, node_id in enumerate(ids, 1):
-        if not node_id:
-            ctx.add("node_id_empty", x=x, y=total)
-        elif node_id not in existing:
-            ctx.add("node_id_not_found", x=x, y=total)
+    check_ids(ctx, ids, existing, "node_id_empty", "node_id_not_found")
     ctx.check()
     # links go with their node (ON DELETE CASCADE); their VoxNumbers return to the pool (SET NULL)
     ctx.session.execute(delete(Node).where(Node.pk.in_([n.pk for n in existing.values()])))
