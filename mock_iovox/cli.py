@@ -163,3 +163,7 @@ def coverage(check: bool, docs_dir: Path) -> None:
 
 
 __all__ = ["ENV_PREFIX", "main"]
+
+from mock_iovox.cli_seed import seed  # noqa: E402  (the command module imports this one)
+
+main.add_command(seed)

@@ -143,6 +143,8 @@ def _read_param(method: Method, p: QueryParam, raw: list[str], errs: ErrorList) 
         fallback = errors.PARAM_NOT_INTEGER if p.type is PType.INTEGER else errors.PARAM_INVALID
         _param_error(method, p.invalid_error, fallback, errs, p.name)
         return None
+    if p.end_of_day and p.type is PType.DATETIME:
+        return parse_datetime(value, end_of_day=True)
     return converted
 
 

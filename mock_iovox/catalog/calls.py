@@ -102,7 +102,13 @@ METRIC_FIELDS = (
 def _period_params() -> tuple[QueryParam, ...]:
     return (
         QueryParam("sdt", PType.DATETIME, invalid_error="sdt_invalid", doc="Default: 1st of month."),
-        QueryParam("edt", PType.DATETIME, invalid_error="edt_invalid", doc="Default: end of today."),
+        QueryParam(
+            "edt",
+            PType.DATETIME,
+            invalid_error="edt_invalid",
+            end_of_day=True,
+            doc="Default: end of today; a bare date means 23:59:59.",
+        ),
     )
 
 
@@ -144,6 +150,9 @@ def _recording(name: str, summary: str, what: str, sources: str) -> Method:
         guesses=(
             "All three errors are invented (the vendor text is unknown).",
             "Served as audio/mpeg; `output` is accepted and ignored.",
+            "The MP3 is 16 kHz mono, 24 kbit/s, speech-like audio rendered from the call id; it lasts "
+            "the talk time (voicemail: the message length) capped by the recording_cap_seconds "
+            "setting (default 120 s), at least 1 s; rendered on first request and then kept.",
         ),
     )
 
@@ -173,6 +182,27 @@ INTERFACE = Interface(
                 "dconst values other than YESTERDAY are invented; dconst wins over sdt/edt.",
                 "The call_cat/node_cat/contact_cat groups cannot be used in order either, like cat_*.",
                 "sdt/edt/dconst error texts are invented in the vendor's `<param> Invalid` style.",
+                "THIS_WEEK/LAST_WEEK run Monday to Sunday; THIS_MONTH/LAST_MONTH are calendar months.",
+                "`id` without sdt/edt/dconst finds the call whatever its date (no default period).",
+                "Filters are exact matches (case-sensitive), like the other list methods.",
+                "call_result values besides ANSWERED (NO_ANSWER, BUSY, REJECTED, CANCELLED, FAILED) are "
+                "invented; so are rule_result values besides `Call to an Operator` (Voicemail, "
+                "Message Played).",
+                "call_origin_encoded = the first 4 digits, `_`, then 16 upper-case hex digits of a hash "
+                "of the number (the shape of SPEC.md §7.2's example); the same caller always encodes "
+                "the same way.",
+                "call_origin_location is `City, Country` (or `Mobile, Country`).",
+                "detail holds the requester's IP for API (click-to-call) calls, empty otherwise.",
+                "call_time/talk_time are HH:MM:SS; ordering on them orders by seconds.",
+                "cat_* are the categories of the call's link, node_cat_* of its node, contact_cat_* of "
+                "the contact the call was forwarded to, call_cat_* the call's own; each group is "
+                "written even when empty.",
+                "Generated calls are all direction IN; links without a VoxNumber show a fictional "
+                "0191 498 0xxx number.",
+                "The default fixture's calls cover the 90 days up to the day it is loaded (`anchor: "
+                "today`), so the default period always has data; they are identical for the same "
+                "seed and load date (a fixed `anchor` date makes them identical on any date).",
+                "Call ids are numeric strings (7000000000 + a sequence number).",
             ),
         ),
         Method(
@@ -199,6 +229,15 @@ INTERFACE = Interface(
                 "Default req_fields (not documented) = every metric.",
                 "Rows are ordered by their group values; without group_fields there is one row.",
                 "`period` (read by PHP) is not emitted.",
+                "ave_calls_per_day = total_calls / calendar days of the sdt..edt window (both ends "
+                "included), with two decimals.",
+                "Averages are rounded to whole seconds (half up); totals and averages of an empty set "
+                "are 0 / 00:00:00.",
+                "total_unique_callers counts distinct call_origin values.",
+                "call_date is YYYY-MM-DD, call_month YYYY-MM, call_weekday MON..SUN (ordered Monday "
+                "first); group values are appended after the metrics.",
+                "A group field named twice groups once; dconst, id and direction are not accepted "
+                "(not in the vendor's parameter list).",
             ),
         ),
         _recording(

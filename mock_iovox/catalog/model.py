@@ -69,6 +69,8 @@ class QueryParam:
     #: accepts the bracket forms name[] and name[0], name[1] … (cat_ids); value becomes a list
     array: bool = False
     doc: str = ""
+    #: a DATETIME given as a bare date means the end of that day (23:59:59), e.g. getCallData edt
+    end_of_day: bool = False
 
 
 @dataclass(frozen=True, slots=True)

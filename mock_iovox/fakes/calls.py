@@ -1,0 +1,68 @@
+"""Fixture section `generate_calls`: generated CDRs for an account's links (DECISIONS.md §5).
+
+```yaml
+generate_calls: {count: 3000, days: 90}              # anchor: today (the default)
+generate_calls: {count: 500, days: 30, anchor: 2026-01-05, seed: 7}
+```
+
+`anchor` is the last day of the period: `today` (the UTC date the fixture is loaded, so the default
+fixture always has calls in getCallData's default window, the current month) or a fixed date (the
+fixture's `epoch` date with `anchor: epoch`). The period is `days` whole days ending with that day,
+so with `anchor: today` a few calls of the load day may lie later than the load time. Rows are
+identical for the same fixture, seed and anchor date: with `anchor: today`, for the same load date.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import zlib
+from datetime import date, datetime
+from typing import Any
+
+from mock_iovox.calls.seed import seed_calls
+from mock_iovox.calls.traffic import Window
+from mock_iovox.db import Account
+from mock_iovox.dispatch import utcnow
+from mock_iovox.fakes.fixtures import FixtureError, Loader, account_section
+
+# Sections run in registration order and calls copy the link's VoxNumber into the CDR, so the
+# numbering section (which attaches numbers to links) must register first.
+with contextlib.suppress(ModuleNotFoundError):
+    importlib.import_module("mock_iovox.fakes.numbering")
+
+
+def _anchor(loader: Loader, value: Any, place: str) -> date:
+    if value is None or value == "today":
+        return utcnow().date()
+    if value == "epoch":
+        return loader.epoch.date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise FixtureError(f"{loader.where}: {place}: anchor must be today, epoch or a date") from exc
+
+
+def _int(loader: Loader, data: dict[str, Any], key: str, default: int, place: str) -> int:
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FixtureError(f"{loader.where}: {place}: '{key}' must be a whole number >= 0")
+    return value
+
+
+@account_section("generate_calls")
+def generate_calls(loader: Loader, account: Account, data: Any, place: str) -> None:
+    if not isinstance(data, dict):
+        raise FixtureError(f"{loader.where}: {place}: expected a mapping such as {{count: 3000, days: 90}}")
+    count = _int(loader, data, "count", 0, place)
+    days = _int(loader, data, "days", 90, place) or 1
+    # default seed: from the fixture, environment and account (not from the shared Faker stream, so
+    # the other sections' data does not depend on this one)
+    seed = _int(loader, data, "seed", zlib.crc32(f"{loader.where}:{account.name}".encode()), place)
+    loader.session.flush()
+    window = Window.whole_days(_anchor(loader, data.get("anchor"), place), days)
+    seed_calls(loader.session, account.pk, count, window, seed)

@@ -1,0 +1,194 @@
+"""Calls (SPEC.md §7): CDRs (getCallData), aggregates (getCallMetrics) and recordings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import String, Table, func, select, type_coerce
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
+
+from mock_iovox.calls import metrics, periods
+from mock_iovox.calls.audio import render_mp3
+from mock_iovox.calls.filters import filtered
+from mock_iovox.catalog.calls import GROUP_FIELDS, MAX_GROUP_FIELDS
+from mock_iovox.db import (
+    Call,
+    Category,
+    Recording,
+    call_categories,
+    contact_categories,
+    link_categories,
+    node_categories,
+)
+from mock_iovox.handlers.base import Binary, Ctx, ListResult, SqlExpr, handles, run_listing, text_value
+
+#: getCallData field abbreviation -> CDR column (ct/tt select seconds; `_durations` formats them)
+CDR_COLUMNS: dict[str, SqlExpr] = {
+    "id": Call.call_id,
+    # read as text: the stored "YYYY-MM-DD HH:MM:SS.ffffff" cut to seconds in `decorate` costs far
+    # less than parsing it into a datetime and formatting it back; the SQL (and so the index used
+    # for ordering) is unchanged
+    "cs": type_coerce(Call.call_start, String),
+    "ce": type_coerce(Call.call_end, String),
+    "co": Call.call_origin,
+    "coe": Call.call_origin_encoded,
+    "col": Call.call_origin_location,
+    "vn": Call.voxnumber,
+    "cd": Call.call_destination,
+    "detail": Call.detail,
+    "ct": Call.call_time_sec,
+    "cts": Call.call_time_sec,
+    "tt": Call.talk_time_sec,
+    "tts": Call.talk_time_sec,
+    "ctype": Call.call_type,
+    "call_res": Call.call_result,
+    "rule_res": Call.rule_result,
+    "nid": Call.node_id,
+    "nname": Call.node_name,
+    "ntype": Call.node_type,
+    "lid": Call.link_id,
+    "lname": Call.link_name,
+    "ltype": Call.link_type,
+    "has_rec": Call.has_recording,
+    "es": Call.email_sent,
+    "direction": Call.direction,
+}
+
+#: category group -> (association table, its owner column, the CDR column pointing at the owner)
+CATEGORY_GROUPS: dict[str, tuple[Table, str, InstrumentedAttribute[Any]]] = {
+    "categories/category": (link_categories, "link_pk", Call.link_pk),
+    "node_categories/node_category": (node_categories, "node_pk", Call.node_pk),
+    "contact_categories/contact_category": (contact_categories, "contact_pk", Call.contact_pk),
+    "call_categories/call_category": (call_categories, "call_pk", Call.pk),
+}
+_MEMBER_COLUMNS = {"category_id": Category.category_id, "label": Category.label, "value": Category.value}
+
+
+def _period(ctx: Ctx) -> periods.Period | None:
+    p = ctx.params
+    if p.get("id") and not (p.get("sdt") or p.get("edt") or p.get("dconst")):
+        return None  # one call by id is found whatever its date, unless a period is asked for
+    return periods.resolve(p.get("sdt"), p.get("edt"), p.get("dconst"), ctx.now)
+
+
+def _decorate_cdrs(ctx: Ctx) -> Any:
+    assert ctx.view is not None
+    view = ctx.view
+
+    def decorate(rows: list[dict[str, Any]], keys: Sequence[Any]) -> None:
+        for row in rows:
+            for element in ("call_start", "call_end"):
+                if element in row:
+                    row[element] = row[element][:19]
+            for element in ("call_time", "talk_time"):
+                if element in row:
+                    row[element] = metrics.hms(int(row[element] or 0))
+        for group, (table, owner_col, call_col) in CATEGORY_GROUPS.items():
+            members = [f for f in view.fields if f.group == group]
+            if not members:
+                continue
+            owner = table.c[owner_col]
+            query = (
+                select(Call.pk, *[_MEMBER_COLUMNS[f.element] for f in members])
+                .select_from(Call)
+                .join(table, owner == call_col)
+                .join(Category, Category.pk == table.c.category_pk)
+                .where(Call.pk.in_(list(keys)))
+                .order_by(Call.pk, Category.pk)
+            )
+            found: dict[int, list[dict[str, Any]]] = {}
+            for record in ctx.session.execute(query):
+                found.setdefault(record[0], []).append(
+                    {f.element: record[i + 1] or "" for i, f in enumerate(members)}
+                )
+            outer, inner = group.split("/")
+            for row, key in zip(rows, keys, strict=True):
+                row[outer] = {inner: found.get(key, [])}
+
+    return decorate
+
+
+@handles("Calls", "getCallData")
+def get_call_data(ctx: Ctx) -> ListResult:
+    stmt = filtered(ctx, select(Call.pk), _period(ctx))
+    return run_listing(ctx, stmt, CDR_COLUMNS, [Call.pk], decorate=_decorate_cdrs(ctx))
+
+
+@handles("Calls", "getCallMetrics")
+def get_call_metrics(ctx: Ctx) -> ListResult:
+    names = [n.strip() for n in (ctx.params.get("group_fields") or "").split(",") if n.strip()]
+    unknown = [n for n in names if n not in GROUP_FIELDS]
+    if unknown:
+        ctx.add("group_fields_invalid", fields=",".join(unknown))
+    if len(names) > MAX_GROUP_FIELDS:
+        ctx.add("group_fields_too_many")
+    ctx.check()
+    names = list(dict.fromkeys(names))  # a repeated group field groups once
+    period = periods.resolve(ctx.params.get("sdt"), ctx.params.get("edt"), None, ctx.now)
+    dialect = ctx.session.get_bind().dialect.name
+    groups = [metrics.group_column(n, dialect) for n in names]
+    base = select(*groups) if groups else select(func.count())
+    stmt = filtered(ctx, base, period).group_by(*groups)
+
+    # one pass: the page of groups and, through a window count, how many groups there are (a
+    # separate COUNT would run the whole aggregation a second time)
+    view = ctx.view
+    assert view is not None
+    columns = metrics.metric_columns()
+    query = (
+        stmt.with_only_columns(
+            *[columns[f.abbr].label(f.abbr) for f in view.fields], *groups, func.count().over().label("total")
+        )
+        .order_by(*groups)
+        .offset(view.offset)
+        .limit(view.limit)
+    )
+    rows: list[dict[str, Any]] = []
+    total = 0
+    width = len(view.fields)
+    for record in ctx.session.execute(query):
+        row = {f.element: text_value(record[i]) for i, f in enumerate(view.fields)}
+        metrics.format_row(row, period.days)
+        for name, value in zip(names, record[width : width + len(groups)], strict=True):
+            row[GROUP_FIELDS[name]] = metrics.group_value(name, value)
+        rows.append(row)
+        total = record[-1]
+    if not rows and view.offset:
+        total = ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return ListResult(rows, total, view.page, view.limit)
+
+
+def _recording(ctx: Ctx, kind: str) -> Binary:
+    call = ctx.session.scalar(
+        select(Call).where(Call.account_pk == ctx.account_pk, Call.call_id == ctx.params["id"])
+    )
+    if call is None:
+        ctx.fail("call_not_found")
+    voicemail = kind == "voicemail"
+    if not (call.has_voicemail if voicemail else call.has_recording):
+        ctx.fail("no_recording")
+    cached = ctx.session.scalar(
+        select(Recording.mp3).where(Recording.call_pk == call.pk, Recording.kind == kind)
+    )
+    if cached is not None:
+        return Binary(cached)
+    seconds = min(call.voicemail_sec if voicemail else call.talk_time_sec, ctx.settings.recording_cap_seconds)
+    mp3 = render_mp3(f"{kind}:{call.call_id}", max(1, seconds), voicemail=voicemail)
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.add(Recording(call_pk=call.pk, kind=kind, mp3=mp3, created_at=ctx.now))
+    except IntegrityError:
+        pass  # rendered concurrently by another request: the bytes are identical anyway
+    return Binary(mp3)
+
+
+@handles("Calls", "getCallRecording")
+def get_call_recording(ctx: Ctx) -> Binary:
+    return _recording(ctx, "call")
+
+
+@handles("Calls", "getVoicemailRecording")
+def get_voicemail_recording(ctx: Ctx) -> Binary:
+    return _recording(ctx, "voicemail")

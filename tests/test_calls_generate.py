@@ -1,0 +1,247 @@
+"""The call generator (DECISIONS.md §5): deterministic, realistic, fictional numbers only, bulk."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from mock_iovox.app import open_databases
+from mock_iovox.calls import generate as gen
+from mock_iovox.calls import numbers
+from mock_iovox.calls.seed import seed_calls
+from mock_iovox.calls.traffic import CALL_RESULTS, RULE_RESULTS, Window
+from mock_iovox.cli import main
+from mock_iovox.fakes.fixtures import FixtureError, prepare, read_fixture
+from mock_iovox.settings import DEFAULT_FIXTURE, Settings
+from tests.conftest import Api
+from tests.test_calls_support import DEMO, WIDE, scalar, sql, today
+
+#: Ofcom drama ranges, French fiction ranges, NANP 555-01xx (DECISIONS.md §5)
+FICTIONAL = re.compile(
+    r"^(44207946\d{4}|441134960\d{3}|441614960\d{3}|447700900\d{3}|441914980\d{3}|441174960\d{3}"
+    r"|3319900\d{4}|3363998\d{4}|1\d{3}55501\d\d)$"
+)
+CALL_COLUMNS = "SELECT * FROM calls ORDER BY pk"
+
+
+def load(tmp: Path, fixture: Path = DEFAULT_FIXTURE) -> Settings:
+    settings = Settings(data_dir=tmp, fixture=fixture)
+    dbs = open_databases(settings)
+    prepare(settings, dbs)
+    for db in dbs.values():
+        db.dispose()
+    return settings
+
+
+def dump(settings: Settings, query: str = CALL_COLUMNS) -> list[tuple[object, ...]]:
+    db = open_databases(settings)["sandbox"]
+    with db.engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(text(query))]
+    db.dispose()
+    return rows
+
+
+def test_same_fixture_same_calls_and_same_answers(tmp_path: Path, api: Api) -> None:
+    again = load(tmp_path / "again")
+    assert dump(again) == [tuple(r) for r in sql(api, CALL_COLUMNS)]
+    assert dump(again, "SELECT * FROM call_categories ORDER BY 1, 2") == [
+        tuple(r) for r in sql(api, "SELECT * FROM call_categories ORDER BY 1, 2")
+    ]
+    other = Api(again)
+    try:
+        for method, params in [
+            ("getCallData", {"limit": 500, **WIDE}),
+            ("getCallMetrics", {"group_fields": "cdate,lid", **WIDE}),
+        ]:
+            assert other.get("Calls", method, params).content == api.get("Calls", method, params).content
+        call_id = scalar(api, "SELECT call_id FROM calls WHERE has_recording = 1 LIMIT 1")
+        recording = {"id": call_id}
+        assert (
+            other.get("Calls", "getCallRecording", recording).content
+            == api.get("Calls", "getCallRecording", recording).content
+        )
+    finally:
+        other.close()
+
+
+def test_fixture_section_shape(api: Api) -> None:
+    counts = dict(sql(api, "SELECT account_pk, count(*) FROM calls GROUP BY 1"))
+    assert counts == {1: 3000, 2: 200}
+    first, last = sql(api, "SELECT min(call_start), max(call_start) FROM calls")[0]
+    assert last[:10] <= str(today())
+    assert (today() - date.fromisoformat(first[:10])).days <= 89
+    # the default fixture has calls in getCallData's default window
+    assert api.get("Calls", "getCallData", {"limit": 1}).text.count("<result>") == 1
+
+
+def test_anchor_and_seed_make_it_reproducible_on_any_date(tmp_path: Path) -> None:
+    text_ = DEFAULT_FIXTURE.read_text().replace(
+        "generate_calls: {count: 3000, days: 90}",
+        "generate_calls: {count: 300, days: 10, anchor: 2026-01-05, seed: 4}",
+    )
+    assert "anchor: 2026-01-05" in text_
+    fixture = tmp_path / "f.yaml"
+    fixture.write_text(text_)
+    rows = dump(load(tmp_path / "a", fixture), "SELECT call_start FROM calls WHERE account_pk = 1")
+    assert len(rows) == 300
+    assert all("2025-12-27" <= str(r[0])[:10] <= "2026-01-05" for r in rows)
+    fixture.write_text(text_.replace("seed: 4}", "seed: 5}"))
+    assert dump(load(tmp_path / "b", fixture), "SELECT call_start FROM calls WHERE account_pk = 1") != rows
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("[1, 2]", "expected a mapping"),
+        ("{count: -1}", "'count' must be a whole number >= 0"),
+        ("{count: 5, anchor: someday}", "anchor must be today, epoch or a date"),
+    ],
+)
+def test_bad_fixture_section(tmp_path: Path, section: str, message: str) -> None:
+    fixture = tmp_path / "f.yaml"
+    fixture.write_text(DEFAULT_FIXTURE.read_text().replace("{count: 3000, days: 90}", section))
+    read_fixture(fixture)
+    with pytest.raises(FixtureError, match=re.escape(message)):
+        load(tmp_path / "d", fixture)
+
+
+def test_numbers_are_fictional_and_encoded_per_spec(api: Api) -> None:
+    for origin, encoded, vn, dest in sql(
+        api, "SELECT DISTINCT call_origin, call_origin_encoded, voxnumber, call_destination FROM calls"
+    ):
+        assert FICTIONAL.match(origin), origin
+        assert FICTIONAL.match(vn), vn
+        assert dest == "" or FICTIONAL.match(dest), dest
+        assert re.fullmatch(re.escape(origin[:4]) + r"_[0-9A-F]{16}", encoded)
+        assert encoded == numbers.encode_origin(origin)
+    # callers come back: fewer unique callers than calls
+    assert scalar(api, "SELECT count(DISTINCT call_origin) FROM calls") < scalar(
+        api, "SELECT count(*) FROM calls"
+    )
+
+
+def test_vocabularies_and_shares(api: Api) -> None:
+    results = Counter(dict(sql(api, "SELECT call_result, count(*) FROM calls GROUP BY 1")))
+    rules = Counter(dict(sql(api, "SELECT rule_result, count(*) FROM calls GROUP BY 1")))
+    assert set(results) == set(CALL_RESULTS)
+    assert set(rules) == set(RULE_RESULTS)
+    total = sum(results.values())
+    assert 0.5 < results["ANSWERED"] / total < 0.95
+    assert {r[0] for r in sql(api, "SELECT DISTINCT call_type FROM calls")} == {"DIRECT", "API"}
+    assert {r[0] for r in sql(api, "SELECT DISTINCT direction FROM calls")} == {"IN"}
+    # only answered calls talk and are recorded; voicemails only on unanswered calls
+    assert (
+        scalar(api, "SELECT count(*) FROM calls WHERE call_result != 'ANSWERED' AND talk_time_sec > 0") == 0
+    )
+    assert (
+        scalar(api, "SELECT count(*) FROM calls WHERE has_recording = 1 AND call_result != 'ANSWERED'") == 0
+    )
+    assert (
+        scalar(api, "SELECT count(*) FROM calls WHERE has_voicemail = 1 AND call_result != 'NO_ANSWER'") == 0
+    )
+    for flag in ("has_recording", "has_voicemail", "email_sent"):
+        share = scalar(api, f"SELECT avg({flag}) FROM calls")
+        assert 0.01 < share < 0.9, flag
+    # API calls carry the requester's IP in detail, direct calls none
+    assert scalar(api, "SELECT count(*) FROM calls WHERE (call_type = 'API') != (detail != '')") == 0
+    # call_end = call_start + call_time
+    assert (
+        scalar(
+            api,
+            "SELECT count(*) FROM calls WHERE "
+            "CAST(round((julianday(call_end) - julianday(call_start)) * 86400) AS INTEGER) != call_time_sec",
+        )
+        == 0
+    )
+
+
+def test_talk_times_and_answer_rates_vary_per_link(api: Api) -> None:
+    rates = [
+        r[1]
+        for r in sql(
+            api,
+            "SELECT link_id, avg(call_result = 'ANSWERED') FROM calls WHERE account_pk = :a GROUP BY 1",
+            a=DEMO,
+        )
+    ]
+    assert max(rates) - min(rates) > 0.05
+    talks = sorted(r[0] for r in sql(api, "SELECT talk_time_sec FROM calls WHERE talk_time_sec > 0"))
+    median = talks[len(talks) // 2]
+    assert 30 < median < 300 and talks[-1] > 3 * median  # a long tail
+
+
+def test_business_hours_on_weekdays_are_busiest(api: Api) -> None:
+    starts = [datetime.fromisoformat(r[0][:19]) for r in sql(api, "SELECT call_start FROM calls")]
+    office = sum(1 for s in starts if s.weekday() < 5 and 9 <= s.hour < 17)
+    night = sum(1 for s in starts if s.hour < 6)
+    weekend = sum(1 for s in starts if s.weekday() >= 5)
+    assert office / len(starts) > 0.5
+    assert night / len(starts) < 0.03
+    assert weekend / len(starts) < 0.2
+
+
+def test_calls_copy_the_links_names_and_numbers(api: Api) -> None:
+    mismatched = scalar(
+        api,
+        "SELECT count(*) FROM calls c JOIN links l ON l.pk = c.link_pk JOIN nodes n ON n.pk = c.node_pk "
+        "WHERE c.link_id != l.link_id OR c.link_name != l.link_name OR c.link_type != l.link_type "
+        "OR c.node_id != n.node_id OR c.node_name != n.node_name OR c.node_type != n.node_type "
+        "OR l.node_pk != n.pk",
+    )
+    assert mismatched == 0
+    # a link carrying a VoxNumber shows it; the others a stable fictional number
+    for link_pk, voxnumbers in sql(
+        api, "SELECT link_pk, group_concat(DISTINCT voxnumber) FROM calls GROUP BY 1"
+    ):
+        attached = sql(api, "SELECT number FROM voxnumbers WHERE link_pk = :l", l=link_pk)
+        assert voxnumbers == (attached[0][0] if attached else numbers.fallback_voxnumber(link_pk))
+
+
+def test_batches_are_bounded_and_chronological(api: Api) -> None:
+    with api.dbs["sandbox"].sessions() as session:
+        links = gen.plan_links(session, DEMO, random.Random(1))
+    window = Window.days_until(datetime(2026, 3, 1, 12), 30)
+    sizes = []
+    last = window.start
+    for calls, _ in gen.generate(DEMO, links, [], window, 45_000, random.Random(2), 1):
+        sizes.append(len(calls))
+        starts = [c[gen.COLUMNS.index("call_start")] for c in calls]
+        assert starts == sorted(starts) and starts[0] >= last
+        last = starts[-1]
+    assert sizes == [gen.BATCH, gen.BATCH, 5000]
+    assert window.start <= last <= window.end
+
+
+def test_seed_adds_to_existing_calls(api: Api) -> None:
+    before = scalar(api, "SELECT count(*) FROM calls")
+    window = Window.days_until(datetime(2026, 3, 1, 12), 7)
+    with api.dbs["sandbox"].transaction() as session:
+        assert seed_calls(session, 2, 250, window, 9) == 250
+    assert scalar(api, "SELECT count(*) FROM calls") == before + 250
+    assert scalar(api, "SELECT count(DISTINCT call_id) FROM calls") == before + 250
+    added = sql(api, "SELECT min(call_start), max(call_start) FROM calls WHERE call_start < '2026-03-02'")[0]
+    assert added[0][:10] >= "2026-02-23" and added[1][:10] <= "2026-03-01"
+
+
+def test_seed_command(tmp_path: Path) -> None:
+    runner = CliRunner()
+    outputs = []
+    for name in ("a", "b"):
+        args = ["seed", "--calls", "1500", "--days", "5", "--seed", "3", "--data-dir", str(tmp_path / name)]
+        result = runner.invoke(main, [*args, "--account", "Other Partner"])
+        assert result.exit_code == 0, result.output
+        assert "sandbox: 1500 calls for 'Other Partner'" in result.output
+        settings = Settings(data_dir=tmp_path / name)
+        outputs.append(dump(settings, "SELECT * FROM calls WHERE account_pk = 2 ORDER BY pk"))
+    assert outputs[0] == outputs[1] and len(outputs[0]) == 1700  # the fixture's 200 + 1500
+    result = runner.invoke(
+        main, ["seed", "--calls", "5", "--data-dir", str(tmp_path / "a"), "--account", "Nobody"]
+    )
+    assert result.exit_code != 0 and "no account Nobody" in result.output

@@ -1,0 +1,57 @@
+"""Shared helpers of the Calls tests (no tests here): the fixture's calls are generated over the
+90 days up to the load date, so expectations are computed from the test database itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from lxml import etree
+from sqlalchemy import text
+
+from tests.conftest import Api
+from tests.helpers import results, totals
+
+#: a period wide enough to hold every generated call
+WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def sql(api: Api, query: str, **params: Any) -> list[Any]:
+    with api.dbs["sandbox"].engine.connect() as conn:
+        return list(conn.execute(text(query), params))
+
+
+def scalar(api: Api, query: str, **params: Any) -> Any:
+    return sql(api, query, **params)[0][0]
+
+
+def call_data(api: Api, params: dict[str, Any]) -> tuple[list[dict[str, str]], int]:
+    resp = api.get("Calls", "getCallData", {"limit": 20000, **params})
+    assert resp.status_code == 200, resp.text
+    return results(resp), totals(resp)[2]
+
+
+def metrics(api: Api, params: dict[str, Any]) -> list[dict[str, str]]:
+    resp = api.get("Calls", "getCallMetrics", params)
+    assert resp.status_code == 200, resp.text
+    return results(resp)
+
+
+def nested(resp: httpx.Response, outer: str, inner: str) -> list[list[dict[str, str]]]:
+    """Per result row, the members of one nested group (e.g. categories/category)."""
+    root = etree.fromstring(resp.content)
+    out = []
+    for row in root.findall("results/result"):
+        group = row.find(outer)
+        members = [] if group is None else group.findall(inner)
+        out.append([{c.tag: c.text or "" for c in m} for m in members])
+    return out
+
+
+# the sandbox "Demo Estates" account is pk 1 in the default fixture
+DEMO = 1
