@@ -112,10 +112,12 @@ def parse(body: bytes) -> XNode:
     if _PROLOG_DOCTYPE.match(body):
         # refused before libxml2 sees it: no entity declaration is ever read
         raise IovoxError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
+    strict = _parser(recover=False)
     try:
-        root = etree.fromstring(body, _parser(recover=False))
+        root = etree.fromstring(body, strict)
     except etree.XMLSyntaxError as exc:
-        log: list[Any] = list(cast(Iterable[Any], exc.error_log))
+        # the parser's own log: the exception's log also carries earlier parses of this thread
+        log: list[Any] = list(cast(Iterable[Any], strict.error_log))
         if not log:
             raise IovoxError.one(errors.XML_PARSE, message=str(exc.msg), line=1, column=1) from exc
         if not all(e.domain_name == "NAMESPACE" for e in log):
@@ -141,43 +143,52 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _build(parent: Any, name: str, value: Any) -> None:
-    if isinstance(value, Mapping):
-        el = etree.SubElement(parent, name)
-        _fill(el, value)
-    elif isinstance(value, list | tuple):
+# Characters XML 1.0 cannot carry at all are dropped; markup characters are escaped exactly as
+# libxml2 escapes them (so the bytes equal what lxml would write).
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile('[&<>"\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
+def _escape(text: str) -> str:
+    if not _SPECIAL.search(text):  # the common case: nothing to do
+        return text
+    text = _INVALID.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _escape_attr(text: str) -> str:
+    return _escape(text).replace('"', "&quot;")
+
+
+def _write(out: list[str], name: str, value: Any) -> None:
+    """Serialise one element. Element names come from the catalogue, never from a request."""
+    kind = type(value)
+    if kind is str:
+        out.append(f"<{name}>{_escape(value)}</{name}>" if value else f"<{name}/>")
+    elif kind is list or kind is tuple:
         for item in value:
-            _build(parent, name, item)
+            _write(out, name, item)
+    elif isinstance(value, Mapping):
+        attrs = "".join(f' {k[1:]}="{_escape_attr(_text(v))}"' for k, v in value.items() if k.startswith("@"))
+        body: list[str] = []
+        for key, child in value.items():
+            if key == "#text":
+                body.append(_escape(_text(child)))
+            elif not key.startswith("@"):
+                _write(body, key, child)
+        out.append(f"<{name}{attrs}>{''.join(body)}</{name}>" if body else f"<{name}{attrs}/>")
     else:
-        el = etree.SubElement(parent, name)
-        text = _text(value)
-        if text:
-            el.text = text
-
-
-def _fill(el: Any, tree: Tree) -> None:
-    for key, value in tree.items():
-        if key.startswith("@"):
-            el.set(key[1:], _text(value))
-        elif key == "#text":
-            el.text = _text(value)
-        else:
-            _build(el, key, value)
+        _write(out, name, _text(value))
 
 
 def render_xml(root: str, tree: Tree | None = None) -> bytes:
-    el = etree.Element(root)
-    if tree:
-        _fill(el, tree)
-    return XML_DECLARATION + etree.tostring(el, encoding="utf-8")
+    out: list[str] = []
+    _write(out, root, tree or {})
+    return XML_DECLARATION + "".join(out).encode("utf-8")
 
 
 def render_errors(errs: Sequence[VendorError]) -> bytes:
-    el = etree.Element("errors")
-    for e in errs:
-        child = etree.SubElement(el, "error", status=str(e.status))
-        child.text = e.message
-    return XML_DECLARATION + etree.tostring(el, encoding="utf-8")
+    return render_xml("errors", {"error": [{"@status": e.status, "#text": e.message} for e in errs]})
 
 
 def _jsonable(value: Any) -> Any:
