@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -133,6 +135,42 @@ class Figures:
     errors: int = 0
 
 
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if match is None:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    return float(match[1]) * _WRK_UNITS[match[2]]
+
+
+def drive_wrk(base: str, path: str, seconds: float, concurrency: int = CONCURRENCY) -> Figures:
+    """The same load from wrk (C, one thread): a load generator that needs little CPU, so the
+    figures describe the server rather than the client on a 2-core machine."""
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    headers = [arg for k, v in HEADERS.items() for arg in ("-H", f"{k}: {v}")]
+    common = [wrk, "-t1", f"-c{concurrency}", *headers, base + path]
+    subprocess.run([*common[:2], *common[2:], "-d1s"], check=True, capture_output=True)  # warm-up
+    out = subprocess.run(
+        [*common, f"-d{max(1, round(seconds))}s", "--latency"], check=True, capture_output=True, text=True
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{path}: wrk saw error responses:\n{out}")
+    pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    total = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return Figures(_wrk_ms(pct["50"]), _wrk_ms(pct["99"]), rps, total, errors)
+
+
+def load(base: str, path: str, seconds: float, concurrency: int = CONCURRENCY) -> Figures:
+    if shutil.which("wrk"):
+        return drive_wrk(base, path, seconds, concurrency)
+    return asyncio.run(drive(base, path, seconds, concurrency))
+
+
 async def drive(base: str, path: str, seconds: float, concurrency: int = CONCURRENCY) -> Figures:
     """`concurrency` connections asking `path` in a loop for `seconds` (after a 1 s warm-up)."""
     latencies: list[float] = []
@@ -186,7 +224,9 @@ def queries(link: str) -> dict[str, str]:
 Measured = tuple[str, Figures, Figures, Figures]
 
 
-def measure(size: int, seconds: float, work: Path, fixture: Path) -> tuple[float, str, int, list[Measured]]:
+def measure(
+    size: int, seconds: float, work: Path, fixture: Path, workers: int = 1
+) -> tuple[float, str, int, list[Measured]]:
     data_dir = work / f"calls-{size}"
     seeding = seed(data_dir, fixture, size)
     from mock_iovox.dispatch import utcnow
@@ -198,6 +238,7 @@ def measure(size: int, seconds: float, work: Path, fixture: Path) -> tuple[float
     cmd = [
         sys.executable, "-m", "mock_iovox", "serve", "--insecure", "--host", "127.0.0.1", "--port", str(port),
         "--env", "sandbox", "--data-dir", str(data_dir), "--fixture", str(fixture), "--log-level", "warning",
+        "--workers", str(workers),
     ]  # fmt: skip
     bodies: dict[str, tuple[str, str]] = {}
     app_figures: dict[str, Figures] = {}
@@ -207,9 +248,9 @@ def measure(size: int, seconds: float, work: Path, fixture: Path) -> tuple[float
             resp = httpx.get(base + path, headers=HEADERS)
             assert resp.status_code == 200, resp.text
             bodies[path.split("?", 1)[1]] = (resp.headers["content-type"], resp.content.decode("latin-1"))
-            app_figures[name] = asyncio.run(drive(base, path, seconds))
+            app_figures[name] = load(base, path, seconds)
             # one connection: the service time of a request, without queueing
-            serial[name] = asyncio.run(drive(base, path, seconds / 2, concurrency=1))
+            serial[name] = load(base, path, seconds / 2, concurrency=1)
     bodies_file = work / f"bodies-{size}.json"
     bodies_file.write_text(json.dumps(bodies))
     port = free_port()
@@ -219,7 +260,7 @@ def measure(size: int, seconds: float, work: Path, fixture: Path) -> tuple[float
     ]  # fmt: skip
     with server(bare_cmd, port, {"BARE_BODIES": str(bodies_file)}) as base:
         for name, path in paths.items():
-            out.append((name, app_figures[name], asyncio.run(drive(base, path, seconds)), serial[name]))
+            out.append((name, app_figures[name], load(base, path, seconds), serial[name]))
     return seeding, link, month_calls, out
 
 
@@ -229,16 +270,25 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="10000,1000000", help="comma list of CDR counts")
     parser.add_argument("--seconds", type=float, default=5.0, help="measurement time per row")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn workers of the mock (the bare app has 1)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"calls bench: {os.cpu_count()} CPUs, {CONCURRENCY} connections, {args.seconds:g} s per row")
+    driver = (
+        "wrk (1 thread)" if shutil.which("wrk") else "httpx async client (install wrk for less client load)"
+    )
+    print(
+        f"calls bench: {os.cpu_count()} CPUs, {CONCURRENCY} connections, {args.seconds:g} s per row, "
+        f"{args.workers} mock worker(s), load from {driver}"
+    )
     rows: list[tuple[int, str, Figures, Figures, Figures]] = []
     with tempfile.TemporaryDirectory(prefix="calls-bench-") as tmp:
         work = Path(tmp)
         fixture = work / "bench.yaml"
         fixture.write_text(fixture_text())
         for size in sizes:
-            seeding, link, month_calls, figures = measure(size, args.seconds, work, fixture)
+            seeding, link, month_calls, figures = measure(size, args.seconds, work, fixture, args.workers)
             print(f"  {size:>9,} CDRs seeded in {seeding:6.1f} s ({size / seeding:,.0f}/s); "
                   f"queried link {link}: {month_calls:,} calls in the month")  # fmt: skip
             rows += [(size, name, app, bare, one) for name, app, bare, one in figures]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from mock_iovox import errors
 from mock_iovox.db import ApiUser
@@ -59,13 +60,24 @@ def _within(ip: str, networks: Sequence[IPNetwork]) -> bool:
     return any(addr.version == n.version and addr in n for n in networks)
 
 
+@lru_cache(maxsize=1024)
+def _network(cidr: str) -> IPNetwork:
+    return ipaddress.ip_network(cidr, strict=False)
+
+
 def authenticate(session: Session, username: str, key: str, ip: str) -> ApiUser:
-    user = session.scalar(select(ApiUser).where(ApiUser.username == username))
+    """The user, its account and its ranges in one query (this runs on every request)."""
+    stmt = (
+        select(ApiUser)
+        .options(joinedload(ApiUser.ip_ranges), joinedload(ApiUser.account))
+        .where(ApiUser.username == username)
+    )
+    user = session.scalars(stmt).unique().first()
     expected = user.secure_key if user is not None else _DUMMY_KEY
     key_ok = hmac.compare_digest(expected.encode(), key.encode())
     if user is None or not key_ok:
         raise IovoxError.one(errors.UNAUTHORIZED, status=401)
-    networks = [ipaddress.ip_network(r.cidr, strict=False) for r in user.ip_ranges]
+    networks = [_network(r.cidr) for r in user.ip_ranges]
     if not _within(ip, networks):
         raise IovoxError.one(errors.UNAUTHORIZED, status=401)
     return user

@@ -64,6 +64,11 @@ def _data_options(fn: Any) -> Any:
 @click.option("--cert-name", "cert_names", multiple=True, help="Extra DNS name or IP for the certificate.")
 @click.option("--workers", type=int, help="Worker processes (they share the databases).  [default: 1]")
 @click.option(
+    "--handler-threads",
+    type=int,
+    help="Threads running requests in each worker; more help only with a remote database.  [default: 1]",
+)
+@click.option(
     "--trusted-proxy", "trusted_proxies", multiple=True, help="CIDR whose X-Forwarded-For is believed."
 )
 @click.option("--max-body-bytes", type=int, help="Largest request body accepted.  [default: 20 MiB]")

@@ -43,6 +43,8 @@ class Settings:
     #: extra DNS names / IP addresses for the server certificate
     cert_names: tuple[str, ...] = ()
     workers: int = 1
+    #: threads running handlers in each worker (more help only when requests wait on a remote database)
+    handler_threads: int = 1
     #: proxies whose X-Forwarded-For is believed (CIDR list)
     trusted_proxies: tuple[IPNetwork, ...] = ()
     #: largest request body accepted, in bytes (base64 sound files need room)
@@ -62,6 +64,8 @@ class Settings:
             raise ValueError(f"port out of range: {self.port}")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if self.handler_threads < 1:
+            raise ValueError("handler threads must be at least 1")
         if self.max_body_bytes < 1024:
             raise ValueError("max body size must be at least 1024 bytes")
         if self.env == "both" and self.database_url and "{env}" not in self.database_url:
@@ -93,6 +97,7 @@ _CONVERTERS: Mapping[str, Any] = {
     "port": int,
     "http_port": int,
     "workers": int,
+    "handler_threads": int,
     "max_body_bytes": int,
     "recording_cap_seconds": int,
     "data_dir": Path,

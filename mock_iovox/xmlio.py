@@ -169,14 +169,19 @@ def _write(out: list[str], name: str, value: Any) -> None:
         for item in value:
             _write(out, name, item)
     elif isinstance(value, Mapping):
-        attrs = "".join(f' {k[1:]}="{_escape_attr(_text(v))}"' for k, v in value.items() if k.startswith("@"))
+        attrs: list[str] = []
         body: list[str] = []
         for key, child in value.items():
-            if key == "#text":
+            if type(child) is str and key[0] not in "@#":  # the common leaf, inlined
+                body.append(f"<{key}>{_escape(child)}</{key}>" if child else f"<{key}/>")
+            elif key[0] == "@":
+                attrs.append(f' {key[1:]}="{_escape_attr(_text(child))}"')
+            elif key == "#text":
                 body.append(_escape(_text(child)))
-            elif not key.startswith("@"):
+            else:
                 _write(body, key, child)
-        out.append(f"<{name}{attrs}>{''.join(body)}</{name}>" if body else f"<{name}{attrs}/>")
+        head = name + "".join(attrs)
+        out.append(f"<{head}>{''.join(body)}</{name}>" if body else f"<{head}/>")
     else:
         _write(out, name, _text(value))
 

@@ -138,6 +138,8 @@ def handles(interface: str, method: str) -> Callable[[Handler], Handler]:
 
 def text_value(value: Any) -> str:
     """A database value as the vendor writes it."""
+    if type(value) is str:  # most cells: keep the hot path short
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -186,9 +188,12 @@ def run_listing(
     rows: list[dict[str, Any]] = []
     keys: list[Any] = []
     width = len(wanted)
-    for record in ctx.session.execute(query):
-        rows.append({f.element: text_value(record[i]) for i, f in enumerate(wanted)})
-        keys.append(record[width] if len(tiebreak) == 1 else tuple(record[width:]))
+    elements = [f.element for f in wanted]
+    single_key = len(tiebreak) == 1
+    # a plain column select: the Core connection skips the ORM's per-row machinery
+    for record in ctx.session.connection().execute(query):
+        rows.append(dict(zip(elements, map(text_value, record[:width]), strict=True)))
+        keys.append(record[width] if single_key else tuple(record[width:]))
     if decorate is not None and rows:
         decorate(rows, keys)
     return ListResult(rows, total, view.page, view.limit)
