@@ -12,7 +12,9 @@ from sqlalchemy import text
 from mock_iovox.catalog.calls import CDR_FIELDS
 from tests.conftest import Api
 from tests.helpers import RUBY_HEADERS, assert_errors, results, ruby_query, totals
-from tests.test_calls_support import DEMO, WIDE, call_data, nested, scalar, sql, today
+from tests.test_calls_support import DEMO, WIDE, call_data, nested, today
+from tests.test_calls_support import visible_scalar as scalar
+from tests.test_calls_support import visible_sql as sql
 
 HMS = re.compile(r"^\d{2,}:[0-5]\d:[0-5]\d$")
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
@@ -214,6 +216,32 @@ def test_calls_of_another_account_are_invisible(make_api: object) -> None:
     assert totals(resp)[2] == scalar(api, "SELECT count(*) FROM calls WHERE account_pk = 2") > 0
     mine = api.get("Calls", "getCallData", {"link_id": "other-link", **WIDE})
     assert totals(mine)[2] == 0
+
+
+def test_calls_later_than_the_clock_are_not_visible_yet(api: Api) -> None:
+    from mock_iovox.db import Call
+    from mock_iovox.dispatch import utcnow
+
+    soon = utcnow() + timedelta(hours=1)
+    with api.dbs["sandbox"].transaction() as session:
+        session.add(
+            Call(
+                account_pk=DEMO,
+                call_id="future-1",
+                call_start=soon,
+                call_end=soon + timedelta(minutes=1),
+                talk_time_sec=60,
+                has_recording=True,
+                link_id="westbourne-web",
+            )
+        )
+    resp = api.get("Calls", "getCallData", {"id": "future-1", **WIDE})
+    assert totals(resp)[2] == 0
+    by_link = api.get("Calls", "getCallMetrics", {"link_id": "westbourne-web", "req_fields": "tc", **WIDE})
+    assert results(by_link)[0]["total_calls"] == str(
+        scalar(api, "SELECT count(*) FROM calls WHERE link_id = 'westbourne-web'")
+    )
+    assert_errors(api.get("Calls", "getCallRecording", {"id": "future-1"}), 400, ["Call ID does not exist"])
 
 
 # --- fields -----------------------------------------------------------------------------------

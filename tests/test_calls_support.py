@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 from lxml import etree
 from sqlalchemy import text
 
+from mock_iovox.dispatch import utcnow
 from tests.conftest import Api
 from tests.helpers import results, totals
 
@@ -28,6 +30,22 @@ def sql(api: Api, query: str, **params: Any) -> list[Any]:
 
 def scalar(api: Api, query: str, **params: Any) -> Any:
     return sql(api, query, **params)[0][0]
+
+
+def visible_sql(api: Api, query: str, **params: Any) -> list[Any]:
+    """`sql` over the calls the API can show: those not later than the mock's clock (the fixture
+    generates whole days, so part of today lies ahead)."""
+    with api.dbs["sandbox"].engine.connect() as conn:
+        conn.execute(text("DROP VIEW IF EXISTS temp.visible_calls"))
+        now = utcnow().strftime("%Y-%m-%d %H:%M:%S")
+        conn.execute(
+            text(f"CREATE TEMP VIEW visible_calls AS SELECT * FROM calls WHERE call_start <= '{now}'")
+        )
+        return list(conn.execute(text(re.sub(r"\bFROM calls\b", "FROM visible_calls", query)), params))
+
+
+def visible_scalar(api: Api, query: str, **params: Any) -> Any:
+    return visible_sql(api, query, **params)[0][0]
 
 
 def call_data(api: Api, params: dict[str, Any]) -> tuple[list[dict[str, str]], int]:

@@ -179,6 +179,8 @@ INTERFACE = Interface(
             sources="PHP+RB+DOC+R",
             guesses=(
                 "Default req_fields (not documented) = every non-group field.",
+                "Calls later than the mock's clock are not shown yet (also in getCallMetrics and the "
+                "recordings): the fixture generates whole days, and the clock reveals them.",
                 "dconst values other than YESTERDAY are invented; dconst wins over sdt/edt.",
                 "The call_cat/node_cat/contact_cat groups cannot be used in order either, like cat_*.",
                 "sdt/edt/dconst error texts are invented in the vendor's `<param> Invalid` style.",

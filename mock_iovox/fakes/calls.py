@@ -8,7 +8,8 @@ generate_calls: {count: 500, days: 30, anchor: 2026-01-05, seed: 7}
 `anchor` is the last day of the period: `today` (the UTC date the fixture is loaded, so the default
 fixture always has calls in getCallData's default window, the current month) or a fixed date (the
 fixture's `epoch` date with `anchor: epoch`). The period is `days` whole days ending with that day,
-so with `anchor: today` a few calls of the load day may lie later than the load time. Rows are
+so with `anchor: today` some calls of the load day lie later than the load time: the API shows
+them only once the mock's clock has passed them (mock_iovox/calls/filters.py). Rows are
 identical for the same fixture, seed and anchor date: with `anchor: today`, for the same load date.
 """
 

@@ -162,7 +162,9 @@ def get_call_metrics(ctx: Ctx) -> ListResult:
 
 def _recording(ctx: Ctx, kind: str) -> Binary:
     call = ctx.session.scalar(
-        select(Call).where(Call.account_pk == ctx.account_pk, Call.call_id == ctx.params["id"])
+        select(Call).where(
+            Call.account_pk == ctx.account_pk, Call.call_id == ctx.params["id"], Call.call_start <= ctx.now
+        )
     )
     if call is None:
         ctx.fail("call_not_found")
