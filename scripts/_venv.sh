@@ -25,9 +25,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.installed-$extras"
 if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
-  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
   spec="$ROOT"
   [ -n "$extras" ] && spec="$ROOT[$extras]"
-  "$VENV/bin/python" -m pip install -q -e "$spec"
+  echo "installing mock-iovox${extras:+[$extras]} into $VENV (log: $VENV/pip.log) ..." >&2
+  if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e "$spec"; } \
+      >"$VENV/pip.log" 2>&1; then
+    tail -n 30 "$VENV/pip.log" >&2
+    echo "pip install failed; full log: $VENV/pip.log" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
