@@ -19,13 +19,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mock_iovox.catalog import find_method
 from mock_iovox.catalog.model import Method
-from mock_iovox.db import Account, ApiUser
+from mock_iovox.db import Account, ApiUser, Base
 from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.params import View
 from mock_iovox.settings import Settings
 from mock_iovox.xmlio import Tree, XNode
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,17 @@ class Ctx:
 
     def check(self) -> None:
         self.errors.raise_if_any()
+
+
+def by_vendor_id(ctx: Ctx, model: type[M], field: str, ids: Iterable[str]) -> dict[str, M]:
+    """Entities of the caller's account whose client-chosen id (`field`: node_id, link_id …) is in
+    `ids`, by that id; blank ids are skipped. One query."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    column = getattr(model, field)
+    stmt = select(model).where(model.__table__.c.account_pk == ctx.account_pk, column.in_(wanted))
+    return {getattr(row, field): row for row in ctx.session.scalars(stmt)}
 
 
 def id_list(raw: str) -> list[str]:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import Category
-from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, handles, run_listing
+from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, by_vendor_id, handles, run_listing
 from mock_iovox.xmlio import Tree
 
 #: canonical spelling of each configuration type (the ENUM check hands the value upper-cased)
@@ -24,12 +24,7 @@ COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
 
 
 def categories_by_id(ctx: Ctx, ids: set[str]) -> dict[str, Category]:
-    if not ids:
-        return {}
-    rows = ctx.session.scalars(
-        select(Category).where(Category.account_pk == ctx.account_pk, Category.category_id.in_(ids))
-    )
-    return {c.category_id: c for c in rows}
+    return by_vendor_id(ctx, Category, "category_id", ids)
 
 
 def configurations_by_label(ctx: Ctx, labels: set[str]) -> dict[str, Category]:

@@ -17,7 +17,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mock_iovox.catalog.common import CONTACT_DETAIL_FIELDS
 from mock_iovox.db import Contact, Link, LinkRuleValue
-from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, check_ids, handles, id_list, run_listing
+from mock_iovox.handlers.base import (
+    Ctx,
+    ListResult,
+    SqlExpr,
+    by_vendor_id,
+    check_ids,
+    handles,
+    id_list,
+    run_listing,
+)
 from mock_iovox.xmlio import Tree
 
 DETAILS = tuple(f.name for f in CONTACT_DETAIL_FIELDS)
@@ -64,13 +73,7 @@ def release_rules(session: Session, contact_pks: Collection[int]) -> None:
 
 
 def contacts_by_id(ctx: Ctx, ids: Iterable[str]) -> dict[str, Contact]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    rows = ctx.session.scalars(
-        select(Contact).where(Contact.account_pk == ctx.account_pk, Contact.contact_id.in_(wanted))
-    )
-    return {c.contact_id: c for c in rows}
+    return by_vendor_id(ctx, Contact, "contact_id", ids)
 
 
 def default_display_name(details: dict[str, Any], contact_id: str) -> str:

@@ -10,17 +10,8 @@ from sqlalchemy import select
 
 from mock_iovox.db import Link, VoxNumber
 from mock_iovox.handlers.base import Ctx, handles
+from mock_iovox.handlers.links import links_by_id
 from mock_iovox.numbering.assign import assign_voxnumber
-
-
-def links_by_id(ctx: Ctx, ids: list[str]) -> dict[str, Link]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    rows = ctx.session.scalars(
-        select(Link).where(Link.account_pk == ctx.account_pk, Link.link_id.in_(wanted))
-    )
-    return {link.link_id: link for link in rows}
 
 
 def numbers_on(ctx: Ctx, links: list[Link]) -> dict[int, VoxNumber]:

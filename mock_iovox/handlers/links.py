@@ -15,7 +15,8 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories
-from mock_iovox.handlers.base import Ctx, ListResult, check_ids, handles, id_list, run_listing
+from mock_iovox.handlers.base import Ctx, ListResult, by_vendor_id, check_ids, handles, id_list, run_listing
+from mock_iovox.handlers.nodes import nodes_by_id
 from mock_iovox.queries.categories import cat_ids_filter
 from mock_iovox.xmlio import Tree
 
@@ -27,23 +28,7 @@ CATS = "cats/cat"
 
 
 def links_by_id(ctx: Ctx, ids: Iterable[str]) -> dict[str, Link]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    rows = ctx.session.scalars(
-        select(Link).where(Link.account_pk == ctx.account_pk, Link.link_id.in_(wanted))
-    )
-    return {link.link_id: link for link in rows}
-
-
-def nodes_by_id(ctx: Ctx, ids: Iterable[str]) -> dict[str, Node]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    rows = ctx.session.scalars(
-        select(Node).where(Node.account_pk == ctx.account_pk, Node.node_id.in_(wanted))
-    )
-    return {node.node_id: node for node in rows}
+    return by_vendor_id(ctx, Link, "link_id", ids)
 
 
 def names_in_nodes(ctx: Ctx, node_pks: Iterable[int]) -> dict[tuple[int, str], int]:

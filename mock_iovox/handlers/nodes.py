@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories, node_categories
-from mock_iovox.handlers.base import Ctx, ListResult, check_ids, handles, id_list, run_listing, text_value
+from mock_iovox.handlers.base import (
+    Ctx,
+    ListResult,
+    by_vendor_id,
+    check_ids,
+    handles,
+    id_list,
+    run_listing,
+    text_value,
+)
 from mock_iovox.xmlio import Tree
 
 
-def nodes_by_id(ctx: Ctx, ids: list[str]) -> dict[str, Node]:
-    if not ids:
-        return {}
-    rows = ctx.session.scalars(
-        select(Node).where(Node.account_pk == ctx.account_pk, Node.node_id.in_(set(ids)))
-    )
-    return {n.node_id: n for n in rows}
+def nodes_by_id(ctx: Ctx, ids: Iterable[str]) -> dict[str, Node]:
+    return by_vendor_id(ctx, Node, "node_id", ids)
 
 
 def duplicates(values: list[str]) -> bool:
