@@ -18,6 +18,11 @@ from mock_iovox.db import Category
 from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, by_vendor_id, handles, run_listing
 from mock_iovox.xmlio import Tree
 
+# Self-joins of the category tree, built once (a fresh alias per request costs a re-adaptation).
+CHILD = aliased(Category, name="child")
+ROOT = aliased(Category, name="root")
+UP = aliased(Category, name="up")
+
 #: canonical spelling of each configuration type (the ENUM check hands the value upper-cased)
 TYPE_NAMES = {"TREE": "Tree", "QUARANTINE_DATE": "Quarantine_Date", "DELETION_DATE": "Deletion_Date"}
 COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
@@ -46,7 +51,6 @@ def split_ids(raw: str) -> list[str]:
 
 @handles("Categories", "getCategories")
 def get_categories(ctx: Ctx) -> ListResult:
-    child = aliased(Category)
     parent_id = ctx.params.get("parent_category_id")
     stmt = select(Category.pk).where(Category.account_pk == ctx.account_pk)
     if parent_id:
@@ -61,8 +65,8 @@ def get_categories(ctx: Ctx) -> ListResult:
     else:
         stmt = stmt.where(Category.parent_pk.is_(None))
     child_count = (
-        select(func.count(child.pk))
-        .where(child.parent_pk == Category.pk)
+        select(func.count(CHILD.pk))
+        .where(CHILD.parent_pk == Category.pk)
         .correlate(Category)
         .scalar_subquery()
     )
@@ -77,15 +81,14 @@ def get_categories(ctx: Ctx) -> ListResult:
 
 @handles("Categories", "getCategoryId")
 def get_category_id(ctx: Ctx) -> ListResult:
-    root = aliased(Category)
     stmt = (
         select(Category.pk)
-        .join(root, root.pk == Category.root_pk)
+        .join(ROOT, ROOT.pk == Category.root_pk)
         .where(
             Category.account_pk == ctx.account_pk,
             Category.parent_pk.is_not(None),
-            root.parent_pk.is_(None),
-            root.label == ctx.params["label"],
+            ROOT.parent_pk.is_(None),
+            ROOT.label == ctx.params["label"],
             Category.value == ctx.params["value"],
         )
     )
@@ -112,9 +115,8 @@ def ancestor_paths(ctx: Ctx, pks: list[int], delimiter: str) -> dict[int, str]:
         .where(Category.pk.in_(pks))
         .cte("walk", recursive=True)
     )
-    up = aliased(Category)
     walk = walk.union_all(
-        select(walk.c.start, up.parent_pk, up.label, up.value, walk.c.depth + 1).where(up.pk == walk.c.parent)
+        select(walk.c.start, UP.parent_pk, UP.label, UP.value, walk.c.depth + 1).where(UP.pk == walk.c.parent)
     )
     steps: dict[int, list[tuple[int, str | None, str, str]]] = defaultdict(list)
     for start, parent, label, value, depth in ctx.session.execute(select(walk)):
