@@ -75,15 +75,15 @@ class Dispatcher:
         ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
         query = group_query(req.query)
         with db.transaction() as session:
-            user = auth.authenticate(session, username, key, ip)
+            caller = auth.authenticate(session, username, key, ip)
             method = route(req.path, query)
             check_verb(method, req.verb)
             ctx = Ctx(
                 method=method,
                 env=db.env,
                 session=session,
-                account=user.account,
-                user=user,
+                account_pk=caller.account_pk,
+                username=caller.username,
                 settings=self.settings,
                 now=utcnow(),
             )

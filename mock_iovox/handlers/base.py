@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mock_iovox.catalog import find_method
 from mock_iovox.catalog.model import Method
-from mock_iovox.db import Account, ApiUser, Base
+from mock_iovox.db import Account, Base
 from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.params import View
 from mock_iovox.settings import Settings
@@ -60,8 +60,9 @@ class Ctx:
     method: Method
     env: str
     session: Session
-    account: Account
-    user: ApiUser
+    account_pk: int
+    #: the API user making the request
+    username: str
     settings: Settings
     now: datetime
     params: dict[str, Any] = field(default_factory=dict)
@@ -73,8 +74,11 @@ class Ctx:
     errors: ErrorList = field(default_factory=ErrorList)
 
     @property
-    def account_pk(self) -> int:
-        return self.account.pk
+    def account(self) -> Account:
+        """The caller's account, loaded when a handler needs more than its key."""
+        account = self.session.get(Account, self.account_pk)
+        assert account is not None
+        return account
 
     def error(self, key: str, **fields: Any) -> VendorError:
         """The method's documented error `key`, formatted (see Method.errors)."""
