@@ -16,6 +16,10 @@ OTHER_USER = "OtherPartner"
 OTHER_SANDBOX_KEY = "3c1c8d1e0f6a4b9b8f0d2e7a5c4b3a21"
 
 PHP_HEADERS = {"username": SANDBOX_USER, "secureKey": SANDBOX_KEY, "Accept": "*/*"}
+#: the second sandbox account (isolation tests)
+OTHER = {"username": OTHER_USER, "secureKey": OTHER_SANDBOX_KEY}
+#: Ruby's prolog: Gyoku writes the encoding in capitals, then a newline
+RUBY_PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 RUBY_HEADERS = {"Username": SANDBOX_USER, "Securekey": SANDBOX_KEY, "Accept": "*/*"}
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from mock_iovox.db import Category, Link, Node, link_categories, node_categories
 from tests.conftest import Api
 from tests.helpers import (
-    OTHER_SANDBOX_KEY,
-    OTHER_USER,
+    OTHER,
     RUBY_HEADERS,
+    RUBY_PROLOG,
     assert_errors,
     results,
     ruby_body,
@@ -23,9 +23,6 @@ from tests.helpers import (
     totals,
     xml_of,
 )
-
-OTHER = {"username": OTHER_USER, "secureKey": OTHER_SANDBOX_KEY}
-RUBY_PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 TOP = [
     {"category_id": "100", "label": "Location", "value": "", "child_count": "2"},

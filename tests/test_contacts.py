@@ -11,9 +11,9 @@ from sqlalchemy import select
 from mock_iovox.db import Account, CallFlow, Contact, Link, LinkRuleValue
 from tests.conftest import Api
 from tests.helpers import (
-    OTHER_SANDBOX_KEY,
-    OTHER_USER,
+    OTHER,
     RUBY_HEADERS,
+    RUBY_PROLOG,
     assert_errors,
     results,
     ruby_body,
@@ -22,8 +22,6 @@ from tests.helpers import (
     xml_of,
 )
 
-OTHER = {"username": OTHER_USER, "secureKey": OTHER_SANDBOX_KEY}
-RUBY_PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 SALES_DESK = {
     "contact_id": "sales-desk",
     "display_name": "Sales Desk",

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from mock_iovox.db import Account, CallFlow, Category, Link, Node, VoxNumber, link_categories
 from tests.conftest import Api
 from tests.helpers import (
-    OTHER_SANDBOX_KEY,
-    OTHER_USER,
+    OTHER,
     RUBY_HEADERS,
+    RUBY_PROLOG,
     assert_errors,
     php_body,
     php_query,
@@ -27,7 +27,6 @@ from tests.helpers import (
     xml_of,
 )
 
-OTHER = {"username": OTHER_USER, "secureKey": OTHER_SANDBOX_KEY}
 #: the sandbox links of Demo Estates, in creation order
 ALL_LINKS = ["westbourne-web", "westbourne-paper", "leeds-deli-web", "paris-bistro-guide"]
 DEFAULT_ELEMENTS = [
@@ -41,7 +40,6 @@ DEFAULT_ELEMENTS = [
     "rule_name",
     "click_to_call",
 ]
-RUBY_PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mock_iovox.db import CallFlow, Link
 from tests.conftest import Api
-from tests.helpers import OTHER_SANDBOX_KEY, OTHER_USER, assert_errors, results, totals
+from tests.helpers import OTHER, assert_errors, results, totals
 from tests.test_numbering_common import (
     DEMO_POOL,
     OTHER_ON_LINK,
@@ -24,7 +24,6 @@ from tests.test_numbering_common import (
     voxnumbers,
 )
 
-OTHER = {"username": OTHER_USER, "secureKey": OTHER_SANDBOX_KEY}
 ALL_FIELDS = "nid,nname,lid,lname,as,cs,cc,vn,vnt,vnco,vnci,vnpd"
 
 

@@ -137,30 +137,3 @@ class Contact(Base):
     #: the contact also has a portal user account (deleteContacts rm_if_user)
     has_user: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = created()
-
-
-CONTACT_DETAIL_FIELDS = (
-    "contact_id",
-    "display_name",
-    "first_name",
-    "last_name",
-    "email",
-    "email_2",
-    "company",
-    "title",
-    "mobile_phone",
-    "home_phone",
-    "business_phone",
-    "business_fax",
-    "work_address_1",
-    "work_address_2",
-    "work_city",
-    "work_country",
-    "work_postcode",
-    "home_address_1",
-    "home_address_2",
-    "home_city",
-    "home_country",
-    "home_postcode",
-    "notes",
-)
