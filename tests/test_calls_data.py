@@ -12,9 +12,18 @@ from sqlalchemy import text
 from mock_iovox.catalog.calls import CDR_FIELDS
 from tests.conftest import Api
 from tests.helpers import RUBY_HEADERS, assert_errors, results, ruby_query, totals
-from tests.test_calls_support import DEMO, WIDE, call_data, nested, today
+from tests.test_calls_support import (
+    DEMO,
+    WIDE,
+    call_data,
+    frozen_clock,  # noqa: F401  (fixture)
+    nested,
+    today,
+)
 from tests.test_calls_support import visible_scalar as scalar
 from tests.test_calls_support import visible_sql as sql
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 HMS = re.compile(r"^\d{2,}:[0-5]\d:[0-5]\d$")
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
@@ -219,10 +228,10 @@ def test_calls_of_another_account_are_invisible(make_api: object) -> None:
 
 
 def test_calls_later_than_the_clock_are_not_visible_yet(api: Api) -> None:
+    from mock_iovox import dispatch
     from mock_iovox.db import Call
-    from mock_iovox.dispatch import utcnow
 
-    soon = utcnow() + timedelta(hours=1)
+    soon = dispatch.utcnow() + timedelta(hours=1)
     with api.dbs["sandbox"].transaction() as session:
         session.add(
             Call(

@@ -10,8 +10,15 @@ import pytest
 from mock_iovox.catalog.calls import GROUP_FIELDS, METRIC_FIELDS
 from tests.conftest import Api
 from tests.helpers import assert_errors, results, totals
-from tests.test_calls_support import WIDE, metrics, today
+from tests.test_calls_support import (
+    WIDE,
+    frozen_clock,  # noqa: F401  (fixture)
+    metrics,
+    today,
+)
 from tests.test_calls_support import call_data as _call_data
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 #: only what the metrics need, so the 3,000-row comparisons stay quick
 NEEDED = "cs,co,coe,vn,cd,detail,cts,tts,call_res,nid,ntype,lid,lname,ltype"

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import httpx
+import pytest
 from lxml import etree
 from sqlalchemy import text
 
-from mock_iovox.dispatch import utcnow
+from mock_iovox import dispatch
 from tests.conftest import Api
 from tests.helpers import results, totals
 
@@ -20,7 +21,16 @@ WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return dispatch.utcnow().date()
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The mock's clock held still for one test, so that what the test computes from the database
+    and what the API answers see the same "now" (a call may start between two readings)."""
+    now = dispatch.utcnow()
+    monkeypatch.setattr(dispatch, "utcnow", lambda: now)
+    return now
 
 
 def sql(api: Api, query: str, **params: Any) -> list[Any]:
@@ -37,7 +47,7 @@ def visible_sql(api: Api, query: str, **params: Any) -> list[Any]:
     generates whole days, so part of today lies ahead)."""
     with api.dbs["sandbox"].engine.connect() as conn:
         conn.execute(text("DROP VIEW IF EXISTS temp.visible_calls"))
-        now = utcnow().strftime("%Y-%m-%d %H:%M:%S")
+        now = dispatch.utcnow().strftime("%Y-%m-%d %H:%M:%S")
         conn.execute(
             text(f"CREATE TEMP VIEW visible_calls AS SELECT * FROM calls WHERE call_start <= '{now}'")
         )
