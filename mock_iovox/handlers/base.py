@@ -207,7 +207,7 @@ def run_listing(
     elements = [f.element for f in wanted]
     single_key = len(tiebreak) == 1
     # a plain column select: the Core connection skips the ORM's per-row machinery
-    for record in ctx.session.connection().execute(query):
+    for record in ctx.session.connection().execute(query).all():  # one fetchall, not a call per row
         rows.append(dict(zip(elements, map(text_value, record[:width]), strict=True)))
         keys.append(record[width] if single_key else tuple(record[width:]))
     if decorate is not None and rows:
