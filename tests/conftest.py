@@ -3,6 +3,8 @@ in-process client whose source IP can be chosen, and a real server over TLS for 
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,11 +100,57 @@ def api(settings: Settings) -> Iterator[Api]:
     client.close()
 
 
-@pytest.fixture(params=["asgi", "https"])
+POSTGRES_ENV = "MOCK_IOVOX_TEST_POSTGRES"
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """Base URL of a real PostgreSQL server (.ci/run starts one); skipped locally without one."""
+    url = os.environ.get(POSTGRES_ENV, "")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} is not set: .ci/run must start PostgreSQL")
+        pytest.skip(f"no PostgreSQL server ({POSTGRES_ENV} unset)")
+    return url.rstrip("/")
+
+
+@pytest.fixture
+def postgres_settings(postgres_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings on two fresh PostgreSQL databases (one per environment), fixture loaded."""
+    import psycopg
+
+    base = f"mock_iovox_t{os.getpid()}_{next(_pg_databases)}_"
+    names = [base + env for env in ("sandbox", "production")]
+    admin_url = postgres_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        for name in names:
+            admin.execute(f"CREATE DATABASE {name}")
+    settings = Settings(
+        database_url=f"{postgres_url}/{base}{{env}}",
+        fixture=DEFAULT_FIXTURE,
+        certs_dir=tmp_path / "certs",
+        max_body_bytes=64 * 1024,
+    )
+    dbs = open_databases(settings)
+    prepare(settings, dbs)
+    for db in dbs.values():
+        db.dispose()
+    try:
+        yield settings
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            for name in names:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["asgi", "https", "postgres"])
 def scenario_api(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> Iterator[Api]:
-    """For scenario tests: once in process, once against `mock-iovox serve` over real TLS."""
-    if request.param == "asgi":
-        client = Api(settings)
+    """For scenario tests: in process, against `mock-iovox serve` over real TLS, and in process on a
+    real PostgreSQL server."""
+    if request.param in ("asgi", "postgres"):
+        chosen = request.getfixturevalue("postgres_settings") if request.param == "postgres" else settings
+        client = Api(chosen)
         yield client
         client.close()
         return

@@ -122,9 +122,10 @@ def update_nodes(ctx: Ctx) -> None:
     ctx.check()
     nodes = [found[i] for i in ids]
     if renamed_away:
-        # two steps so that swaps never trip the (account, node_id) unique constraint
+        # two steps so that swaps never trip the (account, node_id) unique constraint; U+0001 cannot
+        # travel in XML 1.0, so no client id can equal the placeholder (and PostgreSQL refuses NUL)
         for node in nodes:
-            node.node_id = f"\x00renaming:{node.pk}"
+            node.node_id = f"\x01renaming:{node.pk}"
         ctx.session.flush()
     for node, item in zip(nodes, ctx.items, strict=True):
         node.node_id = item["new_node_id"] or item["node_id"]
