@@ -64,6 +64,11 @@ def test_environment_variables_configure_settings(tmp_path: Path) -> None:
     )
     assert (s.port, s.env, s.data_dir) == (8444, "sandbox", tmp_path)
     assert s.url_for("sandbox") == f"sqlite:///{tmp_path / 'sandbox.sqlite3'}"
+    lists = from_environ(
+        {"MOCK_IOVOX_CERT_NAMES": "a.test, 10.0.0.5", "MOCK_IOVOX_TRUSTED_PROXIES": "10.0.0.0/8,::1"}
+    )
+    assert lists.cert_names == ("a.test", "10.0.0.5")
+    assert [str(n) for n in lists.trusted_proxies] == ["10.0.0.0/8", "::1/128"]
 
 
 def test_reset_reloads_the_fixture(tmp_path: Path) -> None:
