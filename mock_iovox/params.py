@@ -37,9 +37,6 @@ class View:
     def wants(self, abbr: str) -> bool:
         return any(f.abbr == abbr for f in self.fields)
 
-    def wants_group(self, group: str) -> bool:
-        return any(f.group == group for f in self.fields)
-
 
 def group_query(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     """Query items → name → values, folding the bracket forms `k[]` and `k[0]` into `k`

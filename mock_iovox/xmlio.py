@@ -220,7 +220,3 @@ def to_json_data(root: str, tree: Tree | None = None) -> dict[str, Any]:
 
 def render_json(root: str, tree: Tree | None = None) -> bytes:
     return json.dumps(to_json_data(root, tree), ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def iter_text(nodes: Iterable[XNode]) -> list[str]:
-    return [n.value for n in nodes]

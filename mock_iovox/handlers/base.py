@@ -213,15 +213,3 @@ def run_listing(
     if decorate is not None and rows:
         decorate(rows, keys)
     return ListResult(rows, total, view.page, view.limit)
-
-
-def select_fields(view: View, row: Mapping[str, Any]) -> dict[str, Any]:
-    """Keep only the requested fields of a row built in Python (small, bounded lists)."""
-    return {f.element: row.get(f.element, "") for f in view.fields if f.group is None}
-
-
-def grouped(pairs: Iterable[tuple[Any, dict[str, Any]]]) -> dict[Any, list[dict[str, Any]]]:
-    out: dict[Any, list[dict[str, Any]]] = {}
-    for key, value in pairs:
-        out.setdefault(key, []).append(value)
-    return out
