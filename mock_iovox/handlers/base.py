@@ -8,6 +8,7 @@ it raises (so a request with any error writes nothing).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -105,6 +106,12 @@ def by_vendor_id(ctx: Ctx, model: type[M], field: str, ids: Iterable[str]) -> di
     column = getattr(model, field)
     stmt = select(model).where(model.__table__.c.account_pk == ctx.account_pk, column.in_(wanted))
     return {getattr(row, field): row for row in ctx.session.scalars(stmt)}
+
+
+def repeated(values: Iterable[str | None]) -> bool:
+    """Whether a non-empty value occurs twice (`Duplicate … Received` checks)."""
+    counts = Counter(v for v in values if v)
+    return any(c > 1 for c in counts.values())
 
 
 def id_list(raw: str) -> list[str]:

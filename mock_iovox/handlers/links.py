@@ -6,7 +6,6 @@ then writes, inside the request's single transaction.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,16 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories
-from mock_iovox.handlers.base import Ctx, ListResult, by_vendor_id, check_ids, handles, id_list, run_listing
+from mock_iovox.handlers.base import (
+    Ctx,
+    ListResult,
+    by_vendor_id,
+    check_ids,
+    handles,
+    id_list,
+    repeated,
+    run_listing,
+)
 from mock_iovox.handlers.nodes import nodes_by_id
 from mock_iovox.queries.categories import cat_ids_filter
 from mock_iovox.xmlio import Tree
@@ -41,11 +49,6 @@ def names_in_nodes(ctx: Ctx, node_pks: Iterable[int]) -> dict[tuple[int, str], i
         return {}
     rows = ctx.session.execute(select(Link.node_pk, Link.link_name, Link.pk).where(Link.node_pk.in_(pks)))
     return {(node_pk, name): pk for node_pk, name, pk in rows}
-
-
-def repeated(values: Iterable[str | None]) -> bool:
-    counts = Counter(v for v in values if v)
-    return any(c > 1 for c in counts.values())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +16,7 @@ from mock_iovox.handlers.base import (
     check_ids,
     handles,
     id_list,
+    repeated,
     run_listing,
     text_value,
 )
@@ -28,11 +28,6 @@ FLOW = aliased(CallFlow, name="flow")
 
 def nodes_by_id(ctx: Ctx, ids: Iterable[str]) -> dict[str, Node]:
     return by_vendor_id(ctx, Node, "node_id", ids)
-
-
-def duplicates(values: list[str]) -> bool:
-    counts = Counter(v for v in values if v)
-    return any(c > 1 for c in counts.values())
 
 
 @handles("Nodes", "getNodes")
@@ -71,7 +66,7 @@ def get_nodes(ctx: Ctx) -> ListResult:
 @handles("Nodes", "createNodes")
 def create_nodes(ctx: Ctx) -> Tree:
     ids = [item["node_id"] or "" for item in ctx.items]
-    if duplicates(ids):
+    if repeated(ids):
         ctx.fail("duplicate_node_id")
     existing = nodes_by_id(ctx, ids)
     total = len(ctx.items)
@@ -108,7 +103,7 @@ def update_nodes(ctx: Ctx) -> None:
     ids = [item["node_id"] or "" for item in ctx.items]
     new_ids = [item["new_node_id"] or "" for item in ctx.items]
     # a node may be named twice in one request neither as target nor as new id
-    if duplicates(ids) or duplicates([n for n in new_ids if n]):
+    if repeated(ids) or repeated([n for n in new_ids if n]):
         ctx.fail("duplicate_node_id")
     found = nodes_by_id(ctx, ids + new_ids)
     total = len(ctx.items)
