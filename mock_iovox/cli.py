@@ -172,3 +172,6 @@ __all__ = ["ENV_PREFIX", "main"]
 from mock_iovox.cli_seed import seed  # noqa: E402  (the command module imports this one)
 
 main.add_command(seed)
+from mock_iovox.cli_clock import clock_command  # noqa: E402
+
+main.add_command(clock_command)

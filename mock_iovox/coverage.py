@@ -61,7 +61,8 @@ PROTOCOL_GUESSES = (
     "Errors are always XML, also when `output=JSON` was asked (DECISIONS.md §1).",
     'JSON: an empty `<results/>` is `"results": ""`; every other empty element is `""`.',
     "Create methods answer 201 echoing the ids they created (DECISIONS.md §1).",
-    "The mock's clock is UTC; `node_date`/`link_date` default to the time of the request.",
+    "The mock's clock is UTC, one per environment, real time unless frozen, set or advanced "
+    "(`mock-iovox clock`); `node_date`/`link_date` default to its time of the request.",
 )
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from mock_iovox import auth, errors, xmlio
+from mock_iovox import auth, clock, errors, xmlio
 from mock_iovox.catalog import find_interface
 from mock_iovox.catalog.model import Method, Response
 from mock_iovox.db.engine import Database
@@ -51,10 +50,6 @@ def internal_error() -> Outgoing:
     return error_response([VendorError(500, errors.INTERNAL)])
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
 class Dispatcher:
     def __init__(self, settings: Settings, databases: Mapping[str, Database]) -> None:
         self.settings = settings
@@ -85,7 +80,7 @@ class Dispatcher:
                 account_pk=caller.account_pk,
                 username=caller.username,
                 settings=self.settings,
-                now=utcnow(),
+                now=clock.now(session),
             )
             read_request(ctx, query, req.body)
             handler = HANDLERS.get(method.key)

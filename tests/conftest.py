@@ -7,6 +7,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +15,35 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from mock_iovox import clock
 from mock_iovox.app import create_app, open_databases
 from mock_iovox.fakes.fixtures import prepare
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from tests.helpers import PHP_HEADERS, php_query
+from tests.helpers import PHP_HEADERS, PINNED, php_query
 from tests.server import Server, start, stop
 
 
 @pytest.fixture(scope="session")
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Databases with the default fixture loaded, made once per test session."""
+    """Databases with the default fixture loaded, made once per test session, with the mock's clock
+    frozen at PINNED before the load (so the fixture's `anchor: today` is PINNED's day): the suite
+    sees the same calls and the same "now" at any hour of any day."""
     path = tmp_path_factory.mktemp("template")
-    settings = Settings(data_dir=path, fixture=DEFAULT_FIXTURE)
+    prepare_pinned(Settings(data_dir=path, fixture=DEFAULT_FIXTURE))
+    return path
+
+
+def prepare_pinned(settings: Settings, at: datetime = PINNED) -> Settings:
+    """Create the databases with the clock frozen at `at`, then load the fixture."""
     dbs = open_databases(settings)
+    for db in dbs.values():
+        db.create_schema()
+        with db.transaction() as session:
+            clock.freeze(session, at)
     prepare(settings, dbs)
     for db in dbs.values():
         db.dispose()
-    return path
+    return settings
 
 
 @pytest.fixture

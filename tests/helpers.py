@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -14,6 +15,10 @@ SANDBOX_KEY = "eb94fd75a6a8c04306dd341953e7e922"
 PRODUCTION_KEY = "5f0b6a3e9d2c4e71a8b4c6d0e2f19a37"
 OTHER_USER = "OtherPartner"
 OTHER_SANDBOX_KEY = "3c1c8d1e0f6a4b9b8f0d2e7a5c4b3a21"
+
+#: where every test database's clock stands, frozen: a Wednesday in generated business hours, so
+#: the suite runs against the busiest traffic whatever the wall clock says (tests/conftest.py)
+PINNED = datetime(2026, 12, 2, 10, 0, 0)
 
 PHP_HEADERS = {"username": SANDBOX_USER, "secureKey": SANDBOX_KEY, "Accept": "*/*"}
 #: the second sandbox account (isolation tests)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from mock_iovox.catalog.calls import CDR_FIELDS
 from tests.conftest import Api
-from tests.helpers import RUBY_HEADERS, assert_errors, results, ruby_query, totals
+from tests.helpers import PINNED, RUBY_HEADERS, assert_errors, results, ruby_query, totals
 from tests.test_calls_support import (
     DEMO,
     WIDE,
@@ -228,10 +228,9 @@ def test_calls_of_another_account_are_invisible(make_api: object) -> None:
 
 
 def test_calls_later_than_the_clock_are_not_visible_yet(api: Api) -> None:
-    from mock_iovox import dispatch
     from mock_iovox.db import Call
 
-    soon = dispatch.utcnow() + timedelta(hours=1)
+    soon = PINNED + timedelta(hours=1)
     with api.dbs["sandbox"].transaction() as session:
         session.add(
             Call(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -18,9 +19,10 @@ from mock_iovox.calls import numbers
 from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import CALL_RESULTS, RULE_RESULTS, Window
 from mock_iovox.cli import main
-from mock_iovox.fakes.fixtures import FixtureError, prepare, read_fixture
+from mock_iovox.fakes.fixtures import FixtureError, read_fixture
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from tests.conftest import Api
+from tests.conftest import Api, prepare_pinned
+from tests.helpers import OTHER
 from tests.test_calls_support import DEMO, WIDE, scalar, sql, today
 
 #: Ofcom drama ranges, French fiction ranges, NANP 555-01xx (DECISIONS.md §5)
@@ -32,12 +34,7 @@ CALL_COLUMNS = "SELECT * FROM calls ORDER BY pk"
 
 
 def load(tmp: Path, fixture: Path = DEFAULT_FIXTURE) -> Settings:
-    settings = Settings(data_dir=tmp, fixture=fixture)
-    dbs = open_databases(settings)
-    prepare(settings, dbs)
-    for db in dbs.values():
-        db.dispose()
-    return settings
+    return prepare_pinned(Settings(data_dir=tmp, fixture=fixture))
 
 
 def dump(settings: Settings, query: str = CALL_COLUMNS) -> list[tuple[object, ...]]:
@@ -230,18 +227,56 @@ def test_seed_adds_to_existing_calls(api: Api) -> None:
     assert added[0][:10] >= "2026-02-23" and added[1][:10] <= "2026-03-01"
 
 
-def test_seed_command(tmp_path: Path) -> None:
+def _next_second() -> None:
+    """Sleep past the next wall-clock second boundary."""
+    time.sleep(1.0 - (time.time() % 1.0) + 0.01)
+
+
+def test_seed_command_is_a_pure_function_of_seed_and_anchor(tmp_path: Path) -> None:
+    """Two runs with the same seed on a clock frozen at a weekday 10:00 (inside the generated
+    business-hours peak), started in different wall-clock seconds: identical rows and byte-identical
+    answers. The default anchor is the clock's day, never the current second."""
     runner = CliRunner()
-    outputs = []
+    outputs, answers = [], []
     for name in ("a", "b"):
+        settings = prepare_pinned(Settings(data_dir=tmp_path / name, fixture=DEFAULT_FIXTURE))
+        _next_second()
         args = ["seed", "--calls", "1500", "--days", "5", "--seed", "3", "--data-dir", str(tmp_path / name)]
         result = runner.invoke(main, [*args, "--account", "Other Partner"])
         assert result.exit_code == 0, result.output
-        assert "sandbox: 1500 calls for 'Other Partner'" in result.output
-        settings = Settings(data_dir=tmp_path / name)
+        assert "sandbox: 1500 calls for 'Other Partner' from 2026-11-28 to 2026-12-02" in result.output
         outputs.append(dump(settings, "SELECT * FROM calls WHERE account_pk = 2 ORDER BY pk"))
+        client = Api(settings)
+        try:
+            resp = client.get("Calls", "getCallData", {"limit": 20000, **WIDE}, headers=OTHER)
+            assert resp.status_code == 200
+            answers.append(resp.content)
+        finally:
+            client.close()
     assert outputs[0] == outputs[1] and len(outputs[0]) == 1700  # the fixture's 200 + 1500
-    result = runner.invoke(
+    assert answers[0] == answers[1]
+    # calls of the anchor day after 10:00 exist but are not shown until the clock passes them
+    later = [r for r in outputs[0] if str(r[3]) > "2026-12-02 10:00:00"]
+    assert later and answers[0].count(b"<result>") == 1700 - len(later)
+
+
+def test_seed_anchor_option(tmp_path: Path) -> None:
+    settings = prepare_pinned(Settings(data_dir=tmp_path / "a", fixture=DEFAULT_FIXTURE))
+    runner = CliRunner()
+    data = ["--data-dir", str(tmp_path / "a")]
+    args = ["seed", "--calls", "300", "--days", "3"]
+    result = runner.invoke(main, [*args, "--anchor", "2026-01-05", *data])
+    assert result.exit_code == 0, result.output
+    assert "from 2026-01-03 to 2026-01-05" in result.output
+    rows = dump(settings, "SELECT call_start FROM calls WHERE call_start < '2026-02-01'")
+    assert len(rows) == 300 and all("2026-01-03" <= str(r[0])[:10] <= "2026-01-05" for r in rows)
+    bad = runner.invoke(main, [*args, "--anchor", "yesterday", *data])
+    assert bad.exit_code == 2 and "Invalid value for --anchor: 'yesterday' is not a date" in bad.output
+
+
+def test_seed_command_without_the_account(tmp_path: Path) -> None:
+    prepare_pinned(Settings(data_dir=tmp_path / "a", fixture=DEFAULT_FIXTURE))
+    result = CliRunner().invoke(
         main, ["seed", "--calls", "5", "--data-dir", str(tmp_path / "a"), "--account", "Nobody"]
     )
     assert result.exit_code != 0 and "no account Nobody" in result.output

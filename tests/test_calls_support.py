@@ -12,25 +12,26 @@ import pytest
 from lxml import etree
 from sqlalchemy import text
 
-from mock_iovox import dispatch
+from mock_iovox import clock
 from tests.conftest import Api
-from tests.helpers import results, totals
+from tests.helpers import PINNED, results, totals
 
 #: a period wide enough to hold every generated call
 WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 
 
 def today() -> date:
-    return dispatch.utcnow().date()
+    return PINNED.date()
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+def frozen_clock(api: Api) -> datetime:
     """The mock's clock held still for one test, so that what the test computes from the database
-    and what the API answers see the same "now" (a call may start between two readings)."""
-    now = dispatch.utcnow()
-    monkeypatch.setattr(dispatch, "utcnow", lambda: now)
-    return now
+    and what the API answers see the same "now". Every test database starts frozen at PINNED; this
+    says so and checks it."""
+    with api.dbs["sandbox"].transaction() as session:
+        assert clock.now(session) == PINNED
+    return PINNED
 
 
 def sql(api: Api, query: str, **params: Any) -> list[Any]:
@@ -47,7 +48,7 @@ def visible_sql(api: Api, query: str, **params: Any) -> list[Any]:
     generates whole days, so part of today lies ahead)."""
     with api.dbs["sandbox"].engine.connect() as conn:
         conn.execute(text("DROP VIEW IF EXISTS temp.visible_calls"))
-        now = dispatch.utcnow().strftime("%Y-%m-%d %H:%M:%S")
+        now = PINNED.strftime("%Y-%m-%d %H:%M:%S")
         conn.execute(
             text(f"CREATE TEMP VIEW visible_calls AS SELECT * FROM calls WHERE call_start <= '{now}'")
         )

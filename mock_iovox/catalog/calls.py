@@ -201,9 +201,10 @@ INTERFACE = Interface(
                 "written even when empty.",
                 "Generated calls are all direction IN; links without a VoxNumber show a fictional "
                 "0191 498 0xxx number.",
-                "The default fixture's calls cover the 90 days up to the day it is loaded (`anchor: "
-                "today`), so the default period always has data; they are identical for the same "
-                "seed and load date (a fixed `anchor` date makes them identical on any date).",
+                "The default fixture's calls cover the 90 whole days up to the mock clock's day when "
+                "it is loaded (`anchor: today`), so the default period always has data; they are "
+                "identical for the same seed and anchor day at any hour (a fixed `anchor` date makes "
+                "them identical on any date).",
                 "Call ids are numeric strings (7000000000 + a sequence number).",
             ),
         ),

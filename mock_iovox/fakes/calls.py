@@ -21,10 +21,10 @@ import zlib
 from datetime import date, datetime
 from typing import Any
 
+from mock_iovox import clock
 from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import Window
 from mock_iovox.db import Account
-from mock_iovox.dispatch import utcnow
 from mock_iovox.fakes.fixtures import FixtureError, Loader, account_section
 
 # Sections run in registration order and calls copy the link's VoxNumber into the CDR, so the
@@ -35,7 +35,7 @@ with contextlib.suppress(ModuleNotFoundError):
 
 def _anchor(loader: Loader, value: Any, place: str) -> date:
     if value is None or value == "today":
-        return utcnow().date()
+        return clock.now(loader.session).date()
     if value == "epoch":
         return loader.epoch.date()
     if isinstance(value, datetime):

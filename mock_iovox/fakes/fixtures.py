@@ -124,8 +124,16 @@ def prepare(settings: Settings, databases: Mapping[str, Database]) -> None:
 
 
 def reset(db: Database, fixture: Fixture) -> None:
+    """Drop all data and load the fixture again; the clock stays where it is."""
+    from mock_iovox import clock
+
+    db.create_schema()
+    with db.transaction() as session:
+        kept = clock.read(session)
     db.drop_schema()
     db.create_schema()
+    with db.transaction() as session:
+        clock.write(session, kept)
     load(db, fixture)
 
 

@@ -15,11 +15,11 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, event, select
 from sqlalchemy.orm import Session
 
+from mock_iovox import clock
 from mock_iovox.db.numbering import CallbackDelivery
 
 log = logging.getLogger("mock_iovox.callbacks")
@@ -98,7 +98,7 @@ def record(job: Job, attempt: int, status: int | None, error: str) -> None:
                 status_code=status,
                 error=error,
                 payload=job.payload.decode("utf-8"),
-                sent_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+                sent_at=clock.system_now(),
             )
         )
         session.flush()
