@@ -37,11 +37,23 @@ FLOW_XML_ERRORS = {
     "rule_type_invalid": "Rule {value} Invalid",
     "attribute_invalid": "{attribute} of Rule {rule} Invalid",
     "too_many_flows": "Only one Call Flow can be sent per request",
+    "attribute_empty": "{attribute} Empty",
+    "element_invalid": "Element {value} of Rule {rule} Invalid",
+    "sound_file_not_found": "Sound File {value} does not exist",
 }
 FLOW_XML_GUESSES = (
     f"CallFlow Name too long above {NAME_MAX_LENGTH} characters (the vendor limit is unknown).",
-    "Errors for duplicate rule ids, unknown rule elements, bad attribute values and several "
-    "<callFlow> elements are invented.",
+    "Errors for duplicate rule ids, unknown rule elements, unknown child elements, bad attribute "
+    "values, other missing mandatory attributes (`<attribute> Empty`, after the documented "
+    "`destinationPhoneNumber Empty`), sound files that do not exist (`Sound File group|label does "
+    "not exist`) and several <callFlow> elements are invented.",
+    "A message element with no sound file, a play rule with none, and a voicemail without "
+    "voicemailMessage are `Message empty`; each distinct problem is reported once.",
+    "`?` is accepted only where a per-link value can fill it: call destinationPhoneNumber/"
+    "destinationContactId/destinationContactName/sendCallAlert/record, voicemail "
+    "destinationEmailAddress/destinationContactId, sendSMS destinations, and soundFile soundLabel.",
+    "A flow is `advanced` (YES) when it has a messageKeypress, an httpRequest or event handlers.",
+    "SMS flows take sendSms and httpRequest rules; e-mail flows (vocabulary unknown) only httpRequest.",
     "Rules are checked against the documented elements only (play, call, messageKeypress, sendSMS, "
     "voicemail, httpRequest …); unknown attributes are kept.",
 )
