@@ -90,7 +90,12 @@ TEMPLATE_ERRORS: Mapping[str, str] = {
     "template_type_invalid": "Template Type Invalid",
     "advanced_invalid": "Advanced Invalid",
 }
-TEMPLATE_GUESSES = ("`advanced` also accepts NO (the vendor only documents YES).",)
+TEMPLATE_GUESSES = (
+    "`advanced` also accepts NO (the vendor only documents YES).",
+    "The vendor's DEFAULT templates are not public: the mock ships Call, Call Record, Call Whisper "
+    "Both, Call Then Voicemail (calling) and SMS Forward (SMS), every destination left `?`.",
+    "An account's flow cannot take a DEFAULT template's name (`CallFlow Name already exists`).",
+)
 
 # --------------------------------------------------------------------------------------------------
 # payload fragments

@@ -174,6 +174,9 @@ INTERFACE = Interface(
                 "All or nothing: any error (e.g. no VoxNumber available) creates nothing.",
                 "Node-level `categories` are accepted (the Ruby entity layer sends them).",
                 "A second <node> is refused with an invented message.",
+                "rules_variable without rule_template_name is ignored.",
+                "Number assignment runs last (after node, links, categories and template values are "
+                "checked); its failure rolls everything back.",
                 *FULL_LINK_GUESSES,
                 *ASSIGN_VOXNUMBER_GUESSES,
                 *RULE_VARIABLE_GUESSES,

@@ -94,7 +94,7 @@ def remove_sms_template_from_links(ctx: Ctx) -> None:
 
 
 def _check_links(
-    ctx: Ctx, node: Node | None, items: Sequence[dict[str, Any]], paths: CategoryPaths
+    ctx: Ctx, node_id: str, node: Node | None, items: Sequence[dict[str, Any]], paths: CategoryPaths
 ) -> list[Any]:
     """Every problem of the link sub-tree; returns each link's template plan (or None)."""
     total = len(items)
@@ -109,7 +109,7 @@ def _check_links(
             ctx.add("link_id_exists", x=x, y=total)
         name = item["link_name"]
         if name and ((node is not None and (node.pk, name) in names) or name in claimed):
-            ctx.add("link_name_attached", name=name, node=node.node_id if node else item["node_id"] or "")
+            ctx.add("link_name_attached", name=name, node=node_id)
         claimed.add(name)
         check_category_list(paths, item["categories"])
         plan = None
@@ -166,7 +166,7 @@ def create_node_full(ctx: Ctx) -> Tree:
         ctx.add("node_id_exists", x=1, y=1)
     paths = CategoryPaths.load(ctx, [*item["categories"], *(c for li in links for c in li["categories"])])
     check_category_list(paths, item["categories"])
-    plans = _check_links(ctx, None, links, paths)
+    plans = _check_links(ctx, item["node_id"], None, links, paths)
     ctx.check()
     node = Node(
         account_pk=ctx.account_pk,
@@ -193,7 +193,7 @@ def create_links_full(ctx: Ctx) -> Tree:
     if node is None:
         ctx.add("node_id_not_found", x=1, y=1)
     paths = CategoryPaths.load(ctx, (c for li in links for c in li["categories"]))
-    plans = _check_links(ctx, node, links, paths)
+    plans = _check_links(ctx, item["node_id"], node, links, paths)
     ctx.check()
     assert node is not None
     _create_links(ctx, node, links, plans, paths)
