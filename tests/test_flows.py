@@ -172,13 +172,15 @@ def test_listing_and_filters(api: Api) -> None:
         )
     )
     assert rows == [
+        {"template_name": "Shop menu", "advanced": "YES", "template_type": "CUSTOM"},  # the fixture's
         {"template_name": "Menu", "advanced": "YES", "template_type": "CUSTOM"},
+        {"template_name": "Call the agent", "advanced": "NO", "template_type": "CUSTOM"},  # the fixture's
         {"template_name": "Agent", "advanced": "NO", "template_type": "CUSTOM"},
     ]
     adv = results(
         api.get("Rules", "getRuleTemplates", {"advanced": "YES", "req_fields": "tna", "order": "tna_ASC"})
     )
-    assert adv == [{"template_name": "Call Then Voicemail"}, {"template_name": "Menu"}]
+    assert adv == [{"template_name": n} for n in ("Call Then Voicemail", "Menu", "Shop menu")]
     every = results(api.get("Rules", "getRuleTemplates", {"req_fields": "tna", "order": "tna_ASC"}))
     assert [r["template_name"] for r in every] == [
         "Agent",
@@ -186,7 +188,9 @@ def test_listing_and_filters(api: Api) -> None:
         "Call Record",
         "Call Then Voicemail",
         "Call Whisper Both",
+        "Call the agent",
         "Menu",
+        "Shop menu",
     ]
     sms = results(api.get("Flow", "getFlows", {"flow_type": "SMS", "req_fields": "tna"}))
     assert sms == [{"template_name": "SMS Forward"}]
@@ -213,7 +217,7 @@ def test_update_errors(api: Api) -> None:
     names = [
         r["template_name"] for r in results(api.get("CallFlow", "getCallFlows", {"template_type": "CUSTOM"}))
     ]
-    assert sorted(names) == ["Renamed", "Second"]
+    assert sorted(names) == ["Call the agent", "Renamed", "Second", "Shop menu"]
 
 
 def test_delete_errors(api: Api) -> None:
@@ -474,3 +478,26 @@ def test_create_links_full(api: Api) -> None:
         b"<response><node_id>westbourne</node_id><links><link><link_id>x-1</link_id></link></links></response>"
     )
     assert link_flow(api, "x-1") == "Call"
+
+
+def test_default_fixture_flows(api: Api) -> None:
+    """The demo account's IVR runs on westbourne-paper; its variable rules are all `?`."""
+    doc = xml_of(api.get("CallFlow", "getCallFlow", {"call_flow": "Shop menu"})).find("callFlow")
+    assert [r.get("id") for r in doc] == ["welcome", "menu"]
+    details = api.get(
+        "Nodes", "getNodeDetails", {"node_id": "westbourne", "link_id": "westbourne-paper"}, output_json=True
+    ).json()
+    link = details["response"]["results"]["result"]["links"]["link"]
+    assert link["rule_template_name"] == "Shop menu"
+    rules = link["rules"]["rule"]
+    assert [r["rule_id"] for r in rules] == ["welcome", "menu", "sales", "sales_voicemail", "voicemail"]
+    assert rules[1] == {
+        "rule_id": "menu",
+        "rule_type": "messageKeypress",
+        "rule_label": "Menu",
+        "play": {"sound_files": {"sound_file": "?"}},
+        "no_key_message": {"sound_files": {"sound_file": "?"}},
+    }
+    assert rules[3]["contact"] == {"contact_id": "?", "email": "?"}
+    agent = results(api.get("Nodes", "getNodes", {"rule_name": "Call the agent", "req_fields": "lid"}))
+    assert agent == [{"link_id": "paris-bistro-guide"}]

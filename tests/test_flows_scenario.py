@@ -86,7 +86,8 @@ def test_call_flow_lifecycle(scenario_api: Api) -> None:
     assert flow.find("call/callerMessage/soundFile").get("soundLabel") == "hold"
 
     # 2. it is a CUSTOM rule template beside the DEFAULT ones (PHP reads JSON)
-    templates = api.get("Rules", "getRuleTemplates", {"template_type": "CUSTOM"}, output_json=True).json()
+    query = {"template_type": "CUSTOM", "template_name": "Sales IVR"}
+    templates = api.get("Rules", "getRuleTemplates", query, output_json=True).json()
     row = templates["response"]["results"]["result"]
     assert row == {
         "template_name": "Sales IVR",
