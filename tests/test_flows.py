@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mock_iovox.db import CallFlow, Contact, LinkRuleValue
+from mock_iovox.flows import store
 from tests.conftest import Api
 from tests.helpers import OTHER, assert_errors, results, xml_of
 from tests.test_flows_scenario import add_sound_files
@@ -501,3 +502,11 @@ def test_default_fixture_flows(api: Api) -> None:
     assert rules[3]["contact"] == {"contact_id": "?", "email": "?"}
     agent = results(api.get("Nodes", "getNodes", {"rule_name": "Call the agent", "req_fields": "lid"}))
     assert agent == [{"link_id": "paris-bistro-guide"}]
+
+
+def test_name_taken_by_a_concurrent_request(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check and the insert are not atomic: the database's unique key answers the loser."""
+    assert create(api, flow()).status_code == 201
+    monkeypatch.setattr(store, "name_taken", lambda *a: False)
+    assert_errors(create(api, flow()), 400, ["CallFlow Name already exists"])
+    assert api.get("CallFlow", "getCallFlows", {"template_name": "Agent"}).status_code == 200

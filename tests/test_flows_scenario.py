@@ -15,14 +15,23 @@ from mock_iovox.db import Account, SoundFile
 from tests.conftest import Api
 from tests.helpers import RUBY_HEADERS, RUBY_PROLOG, assert_errors, results, ruby_query, xml_of
 
-FLOW = (
-    '<request><callFlow name="Sales IVR" notes="Greets, then calls the agent">'
-    '<play id="welcome" label="Welcome"><soundFile soundLabel="?"/></play>'
-    '<call id="call_1" label="Call" timeout="10" record="false" sendCallAlert="?" '
-    'destinationPhoneNumber="?" destinationContactId="?">'
-    '<callerMessage><soundFile soundLabel="hold" soundGroup="Greetings"/></callerMessage>'
-    "<eventHandlers/></call></callFlow></request>"
-)
+# PHP's serializer: declaration, one element per line, two-space indent (CLIENT-WIRE.md §1.6)
+FLOW = """<?xml version="1.0" encoding="utf-8"?>
+<request>
+  <callFlow name="Sales IVR" notes="Greets, then calls the agent">
+    <play id="welcome" label="Welcome">
+      <soundFile soundLabel="?"/>
+    </play>
+    <call id="call_1" label="Call" timeout="10" record="false" sendCallAlert="?" \
+destinationPhoneNumber="?" destinationContactId="?">
+      <callerMessage>
+        <soundFile soundLabel="hold" soundGroup="Greetings"/>
+      </callerMessage>
+      <eventHandlers/>
+    </call>
+  </callFlow>
+</request>
+"""
 ATTACH = (
     RUBY_PROLOG + "<request><link_ids><link_id>westbourne-web</link_id><link_id>leeds-deli-web</link_id>"
     "</link_ids><overwrite_existing>FALSE</overwrite_existing><template_name>Sales IVR</template_name>"

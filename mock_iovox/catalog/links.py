@@ -355,7 +355,11 @@ INTERFACE = Interface(
             payload=_attach_template(sms=True),
             errors=errs(_attach_template_errors("n SMS")),
             sources="PHP+DOC",
-            guesses=ATTACH_TEMPLATE_GUESSES,
+            guesses=(
+                *ATTACH_TEMPLATE_GUESSES,
+                "Any link takes an SMS template (the vendor's SMS-flow page allows only links with a "
+                "mobile VoxNumber); the calling and the SMS template are separate slots.",
+            ),
         ),
         Method(
             "Links",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, delete, select
+from sqlalchemy.exc import IntegrityError
 
 from mock_iovox import errors
 from mock_iovox.db import CallFlow
@@ -145,7 +146,10 @@ def create(ctx: Ctx, kinds: Collection[str]) -> Tree:
             created_at=ctx.now,
         )
     )
-    ctx.session.flush()
+    try:
+        ctx.session.flush()
+    except IntegrityError:  # the same name created by a concurrent request
+        ctx.fail("name_exists")
     return {flow.source.tag: {"@name": flow.name}}
 
 
