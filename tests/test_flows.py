@@ -510,3 +510,25 @@ def test_name_taken_by_a_concurrent_request(api: Api, monkeypatch: pytest.Monkey
     monkeypatch.setattr(store, "name_taken", lambda *a: False)
     assert_errors(create(api, flow()), 400, ["CallFlow Name already exists"])
     assert api.get("CallFlow", "getCallFlows", {"template_name": "Agent"}).status_code == 200
+
+
+def test_create_node_full_categories(api: Api) -> None:
+    """Link and node category paths follow createLinks: an unknown id under an existing parent is a new
+    sub-category (value required); the node and link read back with them."""
+    cats = "<categories><category><category_id>{cid}</category_id>{more}</category></categories>"
+    no_value = cats.format(cid="150", more="<parent_category_id>102</parent_category_id>")
+    body = node_full("cat-node", full_link("cat-link", extra=no_value))
+    assert_errors(api.post("Nodes", "createNodeFull", body), 400, ["Value 1 of 1 Empty"])
+    unknown = cats.format(cid="999", more="")
+    body = node_full("cat-node", full_link("cat-link", extra=unknown))
+    assert_errors(api.post("Nodes", "createNodeFull", body), 400, ["Category ID 1 of 1 does not exist"])
+    new_sub = cats.format(cid="150", more="<parent_category_id>102</parent_category_id><value>Soho</value>")
+    body = node_full("cat-node", full_link("cat-link", extra=new_sub)).replace(
+        "<links>", cats.format(cid="104", more="") + "<links>"
+    )
+    assert api.post("Nodes", "createNodeFull", body).status_code == 201
+    rows = results(api.get("Links", "getLinks", {"cat_ids": ["150"], "req_fields": "lid"}))
+    assert rows == [{"link_id": "cat-link"}]
+    details = xml_of(api.get("Nodes", "getNodeDetails", {"node_id": "cat-node"}))
+    assert details.findtext("results/result/cats/cat/value") == "Leeds"
+    assert details.findtext("results/result/links/link/cats/cat/value") == "Soho"

@@ -288,6 +288,12 @@ CATEGORY_ITEM_ERRORS: Mapping[str, str] = {
     "category_id_not_found": "Category ID {x} of {y} does not exist",
     "parent_id_not_found": "Parent ID {x} of {y} does not exist",
 }
+#: category paths given to a link (createLinks/updateLinks categories, attachCategoryToLink items,
+#: the link and node categories of createNodeFull/createLinksFull)
+LINK_CATEGORY_ERRORS: Mapping[str, str] = {
+    "value_empty": "Value {x} of {y} Empty",
+    "label_not_found": "Label {x} of {y} does not exist",
+}
 #: errors of rules_variable / rule_template_name (invented: the vendor pages are cut)
 RULE_VARIABLE_ERRORS: Mapping[str, str] = {
     "template_name_not_found": "Template Name does not exist",

@@ -9,6 +9,7 @@ from mock_iovox.catalog.common import (
     CATEGORY_ITEM_ERRORS,
     CLICK_TO_CALL,
     FULL_LINK_GUESSES,
+    LINK_CATEGORY_ERRORS,
     LINK_ID,
     LINK_ITEM_ERRORS,
     NODE_ID,
@@ -67,11 +68,6 @@ def _attach_template_errors(kind: str) -> dict[str, str]:
     }
 
 
-#: category paths given to a link (createLinks/updateLinks categories, attachCategoryToLink items)
-LINK_CATEGORY_ERRORS = {
-    "value_empty": "Value {x} of {y} Empty",
-    "label_not_found": "Label {x} of {y} does not exist",
-}
 LINK_CATEGORY_GUESSES = (
     "A category element naming an existing category_id attaches it (parent, label and value are "
     "then ignored); an unknown id with an existing parent_category_id creates that sub-category "
@@ -196,6 +192,7 @@ INTERFACE = Interface(
             errors=errs(
                 LINK_ITEM_ERRORS,
                 CATEGORY_ITEM_ERRORS,
+                LINK_CATEGORY_ERRORS,
                 RULE_VARIABLE_ERRORS,
                 ASSIGN_VOXNUMBER_ERRORS,
                 node_id_empty="Node ID {x} of {y} Empty",
