@@ -14,6 +14,7 @@ contacts its `?` rules are fixed to per link (the contact must be defined in `co
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -36,7 +37,9 @@ def _read(loader: Loader, xml: str, place: str) -> Flow:
         raise FixtureError(f"{loader.where}: {place}: invalid flow XML: {exc}") from exc
 
 
-def _store(loader: Loader, account_pk: int | None, flow: Flow, template_type: str) -> CallFlow:
+def _store(
+    loader: Loader, account_pk: int | None, flow: Flow, template_type: str, created: datetime
+) -> CallFlow:
     row = CallFlow(
         account_pk=account_pk,
         kind=flow.kind,
@@ -45,7 +48,7 @@ def _store(loader: Loader, account_pk: int | None, flow: Flow, template_type: st
         xml=xmlio.write_node(flow.source),
         template_type=template_type,
         advanced=flow.advanced,
-        created_at=loader.stamp(),
+        created_at=created,
     )
     loader.session.add(row)
     loader.session.flush()
@@ -57,7 +60,9 @@ def system_flows(loader: Loader, data: Any, place: str) -> None:
     if data != "all":
         raise FixtureError(f"{loader.where}: {place}: expected 'all'")
     for i, xml in enumerate(SYSTEM_FLOWS, 1):
-        _store(loader, None, _read(loader, xml, f"{place}[{i}]"), DEFAULT)
+        # shipped with the service, the day before the fixture's epoch
+        created = loader.epoch - timedelta(days=1) + timedelta(minutes=i)
+        _store(loader, None, _read(loader, xml, f"{place}[{i}]"), DEFAULT, created)
 
 
 @account_section("call_flows")
@@ -65,7 +70,9 @@ def call_flows(loader: Loader, account: Account, data: Any, place: str) -> None:
     for i, entry in enumerate(data or [], 1):
         where = f"{place}[{i}]"
         flow = _read(loader, loader.need(entry, "xml", where), where)
-        row = _store(loader, account.pk, flow, CUSTOM)
+        # seconds after the epoch: distinct, and no minute tick of loader.stamp() is taken, so adding
+        # flows to a fixture shifts no other row's date
+        row = _store(loader, account.pk, flow, CUSTOM, loader.epoch + timedelta(seconds=i))
         for j, link_data in enumerate(entry.get("links") or [], 1):
             _attach(loader, account, row, flow, link_data, f"{where}.links[{j}]")
 
