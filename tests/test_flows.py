@@ -83,6 +83,7 @@ def create(api: Api, body: str) -> Any:
             ["keypressSequence of Rule m Invalid"],
         ),
         ("", ["There are no Rules in this Template"]),
+        (f'<play id="{"r" * 256}" label="P"><soundFile soundLabel="?"/></play>', ["Rule ID too long"]),
     ],
 )
 def test_flow_document_errors(api: Api, rules: str, messages: list[str]) -> None:
@@ -94,6 +95,8 @@ def test_flow_document_errors(api: Api, rules: str, messages: list[str]) -> None
 def test_flow_name_errors(api: Api) -> None:
     assert_errors(create(api, flow(name="")), 400, ["CallFlow Name Empty"])
     assert_errors(create(api, flow(name="x" * 101)), 400, ["CallFlow Name too long"])
+    notes = '<request><callFlow name="N" notes="{}">{}</callFlow></request>'.format("n" * 1001, CALL)
+    assert_errors(create(api, notes), 400, ["CallFlow Notes too long"])
     assert_errors(create(api, flow(name="Call")), 400, ["CallFlow Name already exists"])  # a DEFAULT one
     assert create(api, flow()).status_code == 201
     assert_errors(create(api, flow()), 400, ["CallFlow Name already exists"])
@@ -532,3 +535,12 @@ def test_create_node_full_categories(api: Api) -> None:
     details = xml_of(api.get("Nodes", "getNodeDetails", {"node_id": "cat-node"}))
     assert details.findtext("results/result/cats/cat/value") == "Leeds"
     assert details.findtext("results/result/links/link/cats/cat/value") == "Soho"
+
+
+def test_rule_contact_lengths(api: Api) -> None:
+    body = attach_body("Call", ["westbourne-web"], contact_rule("c" * 256, phone="4" * 65))
+    assert_errors(
+        api.put("Links", "attachRuleTemplateToLinks", body),
+        400,
+        ["Contact ID 1 of 1 too long", "Phone Number 1 of 1 too long"],
+    )

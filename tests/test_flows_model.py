@@ -7,7 +7,7 @@ import pytest
 from mock_iovox import xmlio
 from mock_iovox.flows.model import SoundRef
 from mock_iovox.flows.parse import FlowError, read_flow
-from mock_iovox.flows.values import render_rule
+from mock_iovox.flows.values import effective_attrs, effective_sounds, render_rule
 
 IVR = (
     '<callFlow name="IVR" notes="menu">'
@@ -80,3 +80,18 @@ def test_problems_are_collected_once() -> None:
     with pytest.raises(FlowError) as err:
         read_flow(xmlio.parse(b'<callFlow name="x"><play/><play/></callFlow>'))
     assert [p.key for p in err.value.problems] == ["rule_id_empty", "rule_label_empty", "message_empty"]
+
+
+def test_a_rule_as_it_runs_on_a_link() -> None:
+    flow = read_flow(xmlio.parse(IVR.encode()))
+    sales = flow.by_id["sales"]
+    values = {"contact/phone_number": "447700900123", "contact/contact_id": "agent"}
+    attrs = effective_attrs(sales, values)
+    assert (attrs["destinationPhoneNumber"], attrs["destinationContactId"]) == ("447700900123", "agent")
+    assert effective_attrs(sales)["destinationPhoneNumber"] == ""
+    menu = flow.by_id["menu"]
+    assert menu.play is not None
+    prompt = menu.play.messages[0]
+    assert effective_sounds(prompt, {"play": ["Shop|menu"]}) == ["Shop|menu"]
+    hello = flow.by_id["hello"].messages[0]
+    assert effective_sounds(hello, {"sound_files": ["ignored"]}) == ["Shop|welcome"]

@@ -154,8 +154,9 @@ RULE_CONTACT = PField(
     nested=Payload(
         None,
         fields=(
-            PField("contact_id", "Contact ID"),
-            PField("phone_number", "Phone Number"),
+            # the lengths of the contacts table: a contact may be created from these
+            PField("contact_id", "Contact ID", max_length=255),
+            PField("phone_number", "Phone Number", max_length=64),
             *CONTACT_DETAIL_FIELDS,
         ),
         require_items=False,

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from mock_iovox import xmlio
-from mock_iovox.catalog.callflow import NAME_MAX_LENGTH
+from mock_iovox.catalog.callflow import NAME_MAX_LENGTH, NOTES_MAX_LENGTH, RULE_ID_MAX_LENGTH
 from mock_iovox.flows.model import Branch, Flow, Message, Rule, SoundRef
 from mock_iovox.flows.vocabulary import (
     CALL_EVENT_ACTION,
@@ -81,6 +81,8 @@ class _Reader:
         label = node.attrib.get("label", "").strip()
         if not rule_id:
             self.add("rule_id_empty")
+        elif len(rule_id) > RULE_ID_MAX_LENGTH:
+            self.add("rule_id_too_long")
         elif rule_id in self.by_id:
             self.add("rule_id_duplicate", value=rule_id)
         if not label:
@@ -220,6 +222,8 @@ def read_flow(element: XNode) -> Flow:
             reader.add("name_too_long")
     if not name:
         reader.add("name_empty")
+    if len(element.attrib.get("notes", "")) > NOTES_MAX_LENGTH:
+        reader.add("notes_too_long")
     if not element.children:
         reader.add("no_rules")
     rules = reader.rules(element.children)

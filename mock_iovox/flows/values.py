@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mock_iovox.flows.model import Rule
+from mock_iovox.flows.model import Message, Rule
 from mock_iovox.flows.vocabulary import CONTACT_FIELDS, MESSAGE_SLOTS, SLOT_ORDER, VARIABLE
 
 Values = dict[str, Any]
@@ -83,3 +83,26 @@ def render_rule(rule: Rule, values: Values | None = None) -> dict[str, Any]:
             else:
                 row[name] = values.get(name) or VARIABLE
     return row
+
+
+# ---------------------------------------------------------------------------------------------
+# for the call engine: a rule as it runs on one link
+
+
+def effective_attrs(rule: Rule, values: Values | None = None) -> dict[str, str]:
+    """The rule's attributes with each `?` replaced by the link's value ("" while still unset)."""
+    values = values or {}
+    out = dict(rule.attrs)
+    for attr in rule.spec.attrs:
+        if attr.slot and out.get(attr.name) == VARIABLE:
+            out[attr.name] = str(values.get(attr.slot) or "")
+    return out
+
+
+def effective_sounds(message: Message, values: Values | None = None) -> list[str]:
+    """The sound files a message plays on the link (`group|label`): its fixed parts, then the link's
+    files for its `?` part."""
+    refs = [p.ref for p in message.parts]
+    if message.variable and message.slot:
+        refs.extend((values or {}).get(message.slot) or [])
+    return refs
