@@ -160,10 +160,22 @@ def _escape_attr(text: str) -> str:
     return _escape(text).replace('"', "&quot;")
 
 
+def write_node(node: XNode) -> str:
+    """Serialise a parsed element back to XML, children in document order (stored call flows).
+
+    Its names did come from a request, but they passed lxml's parser, so they are well-formed names.
+    """
+    attrs = "".join(f' {k}="{_escape_attr(v)}"' for k, v in node.attrib.items())
+    inner = "".join(write_node(c) for c in node.children) if node.children else _escape(node.text.strip())
+    return f"<{node.tag}{attrs}>{inner}</{node.tag}>" if inner else f"<{node.tag}{attrs}/>"
+
+
 def _write(out: list[str], name: str, value: Any) -> None:
     """Serialise one element. Element names come from the catalogue, never from a request."""
     kind = type(value)
-    if kind is str:
+    if kind is XNode:  # a stored document (getCallFlow), written as it was read
+        out.append(write_node(value))
+    elif kind is str:
         out.append(f"<{name}>{_escape(value)}</{name}>" if value else f"<{name}/>")
     elif kind is list or kind is tuple:
         for item in value:

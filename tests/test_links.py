@@ -171,7 +171,7 @@ def test_get_links_default_fields_and_creation_order(api: Api) -> None:
         "link_name": "Evening Standard",
         "link_type": "Newspaper",
         "voxnumber": "",
-        "rule_name": "",
+        "rule_name": "Shop menu",  # the fixture's IVR
         "click_to_call": "0",
     }
     assert rows[0]["click_to_call"] == "1"
@@ -232,7 +232,7 @@ def test_json_one_result_is_an_object_and_every_scalar_a_string(api: Api) -> Non
         "link_name": "Evening Standard",
         "link_type": "Newspaper",
         "voxnumber": "",
-        "rule_name": "",
+        "rule_name": "Shop menu",  # the fixture's IVR
         "click_to_call": "0",
     }
 

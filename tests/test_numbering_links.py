@@ -268,7 +268,7 @@ def test_remove_sends_numbers_back_to_the_pool(api: Api) -> None:
     assert number_of(api, "westbourne-web") == ""
     # back in the pool: it can be attached again, and starts ON
     assert attach(api, by_number("westbourne-paper", LEEDS)).status_code == 204
-    assert row_of(api, LEEDS)["call_status"] == "ON (No Rules)"
+    assert row_of(api, LEEDS)["call_status"] == "ON (Active)"  # the link runs the fixture's IVR
 
 
 def test_remove_ruby_single_link(api: Api) -> None:
@@ -322,7 +322,7 @@ def test_deleting_a_link_returns_its_number_to_the_pool(api: Api) -> None:
         "voxnumber": LONDON_A,
     }
     assert attach(api, by_number("westbourne-paper", LONDON_A)).status_code == 204
-    assert row_of(api, LONDON_A)["call_status"] == "ON (No Rules)"
+    assert row_of(api, LONDON_A)["call_status"] == "ON (Active)"  # the link runs the fixture's IVR
 
 
 def test_deleting_a_node_returns_its_numbers_to_the_pool(api: Api) -> None:

@@ -132,11 +132,11 @@ def test_numbering_lifecycle(scenario_api: Api) -> None:
     )
     assert resp.status_code == 204, resp.text
 
-    # 6. ON (No Rules)
+    # 6. ON (No Rules), or ON (Active) on the links that run one of the fixture's call flows
     assert statuses(api) == {
         london_a: ("westbourne-web", "ASSIGNED", "ON (No Rules)"),
-        london_b: ("westbourne-paper", "ASSIGNED", "ON (No Rules)"),
-        paris_number: ("paris-bistro-guide", "ASSIGNED", "ON (No Rules)"),
+        london_b: ("westbourne-paper", "ASSIGNED", "ON (Active)"),
+        paris_number: ("paris-bistro-guide", "ASSIGNED", "ON (Active)"),
     }
 
     # 7. OFF (PHP's repeated wrappers), then ON again (Ruby's double wrapping)

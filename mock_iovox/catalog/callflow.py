@@ -20,6 +20,9 @@ from mock_iovox.catalog.model import (
 
 #: longest call-flow name accepted (`CallFlow Name too long`); the vendor's limit is not known
 NAME_MAX_LENGTH = 100
+#: longest notes and rule id stored (call_flows.notes, link_rule_values.rule_id)
+NOTES_MAX_LENGTH = 1000
+RULE_ID_MAX_LENGTH = 255
 
 #: errors of a call-flow XML document (createCallFlow page; the list is cut after these)
 FLOW_XML_ERRORS = {
@@ -37,11 +40,27 @@ FLOW_XML_ERRORS = {
     "rule_type_invalid": "Rule {value} Invalid",
     "attribute_invalid": "{attribute} of Rule {rule} Invalid",
     "too_many_flows": "Only one Call Flow can be sent per request",
+    "attribute_empty": "{attribute} Empty",
+    "notes_too_long": "CallFlow Notes too long",
+    "rule_id_too_long": "Rule ID too long",
+    "element_invalid": "Element {value} of Rule {rule} Invalid",
+    "sound_file_not_found": "Sound File {value} does not exist",
 }
 FLOW_XML_GUESSES = (
-    f"CallFlow Name too long above {NAME_MAX_LENGTH} characters (the vendor limit is unknown).",
-    "Errors for duplicate rule ids, unknown rule elements, bad attribute values and several "
-    "<callFlow> elements are invented.",
+    f"CallFlow Name too long above {NAME_MAX_LENGTH} characters (the vendor limit is unknown); "
+    f"notes above {NOTES_MAX_LENGTH} and rule ids above {RULE_ID_MAX_LENGTH} characters are refused "
+    "with invented texts.",
+    "Errors for duplicate rule ids, unknown rule elements, unknown child elements, bad attribute "
+    "values, other missing mandatory attributes (`<attribute> Empty`, after the documented "
+    "`destinationPhoneNumber Empty`), sound files that do not exist (`Sound File group|label does "
+    "not exist`) and several <callFlow> elements are invented.",
+    "A message element with no sound file, a play rule with none, and a voicemail without "
+    "voicemailMessage are `Message empty`; each distinct problem is reported once.",
+    "`?` is accepted only where a per-link value can fill it: call destinationPhoneNumber/"
+    "destinationContactId/destinationContactName/sendCallAlert/record, voicemail "
+    "destinationEmailAddress/destinationContactId, sendSMS destinations, and soundFile soundLabel.",
+    "A flow is `advanced` (YES) when it has a messageKeypress, an httpRequest or event handlers.",
+    "SMS flows take sendSms and httpRequest rules; e-mail flows (vocabulary unknown) only httpRequest.",
     "Rules are checked against the documented elements only (play, call, messageKeypress, sendSMS, "
     "voicemail, httpRequest …); unknown attributes are kept.",
 )

@@ -90,7 +90,12 @@ TEMPLATE_ERRORS: Mapping[str, str] = {
     "template_type_invalid": "Template Type Invalid",
     "advanced_invalid": "Advanced Invalid",
 }
-TEMPLATE_GUESSES = ("`advanced` also accepts NO (the vendor only documents YES).",)
+TEMPLATE_GUESSES = (
+    "`advanced` also accepts NO (the vendor only documents YES).",
+    "The vendor's DEFAULT templates are not public: the mock ships Call, Call Record, Call Whisper "
+    "Both, Call Then Voicemail (calling) and SMS Forward (SMS), every destination left `?`.",
+    "An account's flow cannot take a DEFAULT template's name (`CallFlow Name already exists`).",
+)
 
 # --------------------------------------------------------------------------------------------------
 # payload fragments
@@ -149,8 +154,9 @@ RULE_CONTACT = PField(
     nested=Payload(
         None,
         fields=(
-            PField("contact_id", "Contact ID"),
-            PField("phone_number", "Phone Number"),
+            # the lengths of the contacts table: a contact may be created from these
+            PField("contact_id", "Contact ID", max_length=255),
+            PField("phone_number", "Phone Number", max_length=64),
             *CONTACT_DETAIL_FIELDS,
         ),
         require_items=False,
@@ -282,6 +288,12 @@ LINK_ITEM_ERRORS: Mapping[str, str] = {
 CATEGORY_ITEM_ERRORS: Mapping[str, str] = {
     "category_id_not_found": "Category ID {x} of {y} does not exist",
     "parent_id_not_found": "Parent ID {x} of {y} does not exist",
+}
+#: category paths given to a link (createLinks/updateLinks categories, attachCategoryToLink items,
+#: the link and node categories of createNodeFull/createLinksFull)
+LINK_CATEGORY_ERRORS: Mapping[str, str] = {
+    "value_empty": "Value {x} of {y} Empty",
+    "label_not_found": "Label {x} of {y} does not exist",
 }
 #: errors of rules_variable / rule_template_name (invented: the vendor pages are cut)
 RULE_VARIABLE_ERRORS: Mapping[str, str] = {

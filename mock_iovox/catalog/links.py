@@ -9,6 +9,7 @@ from mock_iovox.catalog.common import (
     CATEGORY_ITEM_ERRORS,
     CLICK_TO_CALL,
     FULL_LINK_GUESSES,
+    LINK_CATEGORY_ERRORS,
     LINK_ID,
     LINK_ITEM_ERRORS,
     NODE_ID,
@@ -67,11 +68,6 @@ def _attach_template_errors(kind: str) -> dict[str, str]:
     }
 
 
-#: category paths given to a link (createLinks/updateLinks categories, attachCategoryToLink items)
-LINK_CATEGORY_ERRORS = {
-    "value_empty": "Value {x} of {y} Empty",
-    "label_not_found": "Label {x} of {y} does not exist",
-}
 LINK_CATEGORY_GUESSES = (
     "A category element naming an existing category_id attaches it (parent, label and value are "
     "then ignored); an unknown id with an existing parent_category_id creates that sub-category "
@@ -84,7 +80,13 @@ LINK_CATEGORY_GUESSES = (
 ATTACH_TEMPLATE_GUESSES = (
     "The error table is cut in every source: template, link and rule errors are invented in the "
     "vendor's style.",
-    "overwrite_existing defaults to FALSE; FALSE over an existing template is an error.",
+    "overwrite_existing defaults to FALSE; FALSE over an existing template is an error (also when it "
+    "is the same template); TRUE replaces the template and all its per-link values.",
+    "A rule contact whose contact_id is unknown is created on the fly (display_name = contact_id, "
+    "business_phone = phone_number, other details as given). The rule is fixed to the contact (which "
+    "turns ASSIGNED) only when what it dials is known: the given phone_number, else the contact's "
+    "business/mobile/home phone (and e-mail for a voicemail); otherwise it stays `?`.",
+    "Values for slots the template fixes (no `?`) and rules without `?` are accepted and ignored.",
     *RULE_VARIABLE_GUESSES,
 )
 
@@ -190,6 +192,7 @@ INTERFACE = Interface(
             errors=errs(
                 LINK_ITEM_ERRORS,
                 CATEGORY_ITEM_ERRORS,
+                LINK_CATEGORY_ERRORS,
                 RULE_VARIABLE_ERRORS,
                 ASSIGN_VOXNUMBER_ERRORS,
                 node_id_empty="Node ID {x} of {y} Empty",
@@ -349,7 +352,11 @@ INTERFACE = Interface(
             payload=_attach_template(sms=True),
             errors=errs(_attach_template_errors("n SMS")),
             sources="PHP+DOC",
-            guesses=ATTACH_TEMPLATE_GUESSES,
+            guesses=(
+                *ATTACH_TEMPLATE_GUESSES,
+                "Any link takes an SMS template (the vendor's SMS-flow page allows only links with a "
+                "mobile VoxNumber); the calling and the SMS template are separate slots.",
+            ),
         ),
         Method(
             "Links",

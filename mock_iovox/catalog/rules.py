@@ -127,7 +127,14 @@ INTERFACE = Interface(
                 "neither, `Template Name Empty` (invented).",
                 "Rows are `<response><rules><rule>…</rule></rules></response>` without page envelope; "
                 "page/limit slice the rules.",
-                "With only link_id, the template attached to that link is used.",
+                "With only link_id, the template attached to that link is used; a link without one "
+                'answers `<rules/>` (JSON `"rules":""`).',
+                "With template_name and a link that uses another template, the template's rules are "
+                "shown with every slot `?`.",
+                "Only rules with a `?` slot are listed; a messageKeypress's prompt and failure messages "
+                "are slots of the messageKeypress rule (`play`, `no_key_message`, `unmatched_message`).",
+                "Several sound files are written as repeated `<sound_files>` wrappers, so that the JSON "
+                "mirror is the list of objects the PHP models read.",
             ),
         ),
         Method(

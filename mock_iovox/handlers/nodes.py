@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories, node_categories
+from mock_iovox.flows.store import link_rules
 from mock_iovox.handlers.base import (
     Ctx,
     ListResult,
@@ -145,7 +146,9 @@ def _link_rows(ctx: Ctx, node: Node, link_id: str | None) -> list[dict[str, Any]
     show_rule = ctx.params.get("return_rule_name") is not False
     links = []
     cats = _categories_of(ctx, link_categories, "link_pk")
-    for link, flow_name, number in ctx.session.execute(stmt):
+    found = ctx.session.execute(stmt).all()
+    rules = link_rules(ctx, [link.pk for link, _, _ in found]) if show_rule else {}
+    for link, flow_name, number in found:
         row: dict[str, Any] = {
             "link_id": link.link_id,
             "link_name": link.link_name,
@@ -157,6 +160,9 @@ def _link_rows(ctx: Ctx, node: Node, link_id: str | None) -> list[dict[str, Any]
             row["voxnumber"] = number or ""
         if show_rule:
             row["rule_template_name"] = flow_name or ""
+            if rules.get(link.pk):
+                # the template's variable rules with this link's values (`?` where unset)
+                row["rules"] = {"rule": rules[link.pk]}
         link_cats = cats.get(link.pk, [])
         if link_cats:
             row["cats"] = {"cat": link_cats}
