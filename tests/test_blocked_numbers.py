@@ -48,7 +48,7 @@ def request(*items: str) -> str:
 
 
 OFFICE_HOURS = (
-    '<?xml version="1.0" encoding="utf-8"?>\n<request>\n  <time_template>\n    <label>Office hours</label>\n'
+    '<?xml version="1.0" encoding="utf-8"?>\n<request>\n  <time_template>\n    <label>Shop hours</label>\n'
     "    <time_frames>\n      <time_frame>\n        <recurrence>NONE</recurrence>\n"
     "        <time_from>09:00</time_from>\n        <time_to>17:30</time_to>\n"
     "        <days>\n          <day>MON</day>\n          <day>TUE</day>\n          <day>WED</day>\n"
@@ -85,7 +85,7 @@ def setup_entries(api: Api) -> None:
                 "+4477009001",
                 "IN",
                 "STARTSWITH",
-                rule("westbourne-web", "leeds-deli-web", time_template="Office hours", blocking_type="ALLOW"),
+                rule("westbourne-web", "leeds-deli-web", time_template="Shop hours", blocking_type="ALLOW"),
                 default="BLOCK",
                 notes="nuisance range",
             ),
@@ -107,13 +107,14 @@ def test_create_list_and_decide(api: Api) -> None:
     # XML: default order no_ASC, default fields incl. default and rules; one <rule> per link id
     root = xml_of(api.get("Rules", "getBlockedNumbers"))
     result = root.findall("results/result")
-    assert [r.findtext("number") for r in result] == ["33199001234", "4477009001", "WITHHELD"]
+    # (441632960999 comes with the default fixture)
+    assert [r.findtext("number") for r in result] == ["33199001234", "441632960999", "4477009001", "WITHHELD"]
     first = next(r for r in result if r.findtext("number") == "4477009001")
     assert [c.tag for c in first] == ["number", "in_or_out", "operator", "notes", "default", "rules"]
     assert [
         (r.findtext("links/link_id"), r.findtext("time_template"), r.findtext("blocking_type"))
         for r in first.findall("rules/rule")
-    ] == [("westbourne-web", "Office hours", "ALLOW"), ("leeds-deli-web", "Office hours", "ALLOW")]
+    ] == [("westbourne-web", "Shop hours", "ALLOW"), ("leeds-deli-web", "Shop hours", "ALLOW")]
     # JSON as the PHP model reads it: links.link_id one string; no rules -> ""; every link -> no links
     data = rows_json(api, in_or_out="IN")
     by_number = {r["number"]: r for r in data["results"]["result"]}
@@ -127,7 +128,7 @@ def test_create_list_and_decide(api: Api) -> None:
     }
     assert by_number["4477009001"]["rules"]["rule"][0] == {
         "links": {"link_id": "westbourne-web"},
-        "time_template": "Office hours",
+        "time_template": "Shop hours",
         "blocking_type": "ALLOW",
     }
     out = rows_json(api, number="33199001234", operator="EQUALS")["results"]["result"]
@@ -312,7 +313,7 @@ def test_links_and_time_templates_carry_through(api: Api) -> None:
     setup_entries(api)
     body = (
         '<?xml version="1.0" encoding="utf-8"?>\n<request>\n  <time_template>\n'
-        "    <label>Office hours</label>\n    <new_label>Opening hours</new_label>\n"
+        "    <label>Shop hours</label>\n    <new_label>Opening hours</new_label>\n"
         "    <time_frames/>\n  </time_template>\n</request>\n"
     )
     assert api.put("Rules", "updateTimeTemplates", body).status_code == 204

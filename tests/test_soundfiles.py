@@ -124,7 +124,7 @@ def test_create_list_and_fetch_php_shaped(api: Api) -> None:
         "SoundFiles",
         "createSoundFiles",
         php_request(
-            php_item("Welcome", MP3_B64, "IVR", notes="Hello &amp; welcome"),
+            php_item("Welcome back", MP3_B64, "IVR", notes="Hello &amp; welcome"),
             php_item("Beep", WAV_B64),
         ),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -132,15 +132,15 @@ def test_create_list_and_fetch_php_shaped(api: Api) -> None:
     assert resp.status_code == 201, resp.text
     created = xml_of(resp).findall("sound_files/sound_file")
     assert [(e.findtext("sound_label"), e.findtext("sound_group")) for e in created] == [
-        ("Welcome", "IVR"),
+        ("Welcome back", "IVR"),
         ("Beep", ""),
     ]
     ids = [e.findtext("sound_id") for e in created]
     assert count_files(api) == before + 2
 
-    rows = {r["sound_label"]: r for r in listing(api, sound_label="Welcome")}
-    assert set(rows) == {"Welcome"}
-    row = rows["Welcome"]
+    rows = {r["sound_label"]: r for r in listing(api, sound_label="Welcome back")}
+    assert set(rows) == {"Welcome back"}
+    row = rows["Welcome back"]
     assert set(row) == {"sound_label", "sound_group", "content_length", "created", "updated", "notes"}
     assert (row["sound_group"], row["content_length"], row["notes"]) == (
         "IVR",
@@ -151,20 +151,23 @@ def test_create_list_and_fetch_php_shaped(api: Api) -> None:
 
     # req_fields with the id, a group filter, and the JSON the PHP model reads (all strings, no {})
     resp = api.get(
-        "SoundFiles", "getSoundFiles", {"req_fields": "id,sl,cl", "sound_group": "IVR"}, output_json=True
+        "SoundFiles",
+        "getSoundFiles",
+        {"req_fields": "id,sl,cl", "sound_group": "IVR", "sound_label": "Welcome back"},
+        output_json=True,
     )
     assert resp.json()["response"]["results"]["result"] == {
         "sound_id": ids[0],
-        "sound_label": "Welcome",
+        "sound_label": "Welcome back",
         "content_length": str(len(MP3)),
     }
 
-    resp = api.get("SoundFiles", "getSoundFileData", {"sound_label": "Welcome", "sound_group": "IVR"})
+    resp = api.get("SoundFiles", "getSoundFileData", {"sound_label": "Welcome back", "sound_group": "IVR"})
     assert (resp.status_code, resp.headers["content-type"], resp.content) == (200, "audio/mpeg", MP3)
     # no group: the default group's file of that label, else the label in any group
     resp = api.get("SoundFiles", "getSoundFileData", {"sound_label": "Beep"})
     assert (resp.headers["content-type"], resp.content) == ("audio/wav", WAV)
-    resp = api.get("SoundFiles", "getSoundFileData", {"sound_label": "Welcome"})
+    resp = api.get("SoundFiles", "getSoundFileData", {"sound_label": "Welcome back"})
     assert resp.content == MP3
 
 

@@ -74,11 +74,11 @@ def test_create_and_read_back(api: Api) -> None:
     resp = api.post(
         "Rules",
         "createTimeTemplates",
-        request(template("Office hours", OFFICE, notes="weekdays"), template("Holidays", XMAS, frame())),
+        request(template("Shop hours", OFFICE, notes="weekdays"), template("Holidays", XMAS, frame())),
     )
     assert resp.status_code == 201, resp.text
     assert [e.text for e in xml_of(resp).findall("time_templates/time_template/label")] == [
-        "Office hours",
+        "Shop hours",
         "Holidays",
     ]
     # XML: default order l_DESC, every field, days as repeated <day>, empty values as empty elements
@@ -87,7 +87,7 @@ def test_create_and_read_back(api: Api) -> None:
     root = xml_of(resp)
     labels = [r.findtext("label") for r in root.findall("results/result")]
     assert labels == sorted(labels, reverse=True)
-    office = next(r for r in root.findall("results/result") if r.findtext("label") == "Office hours")
+    office = next(r for r in root.findall("results/result") if r.findtext("label") == "Shop hours")
     assert [c.tag for c in office] == ["label", "notes", "time_frames", "created"]
     assert office.findtext("notes") == "weekdays"
     tf = office.find("time_frames/time_frame")

@@ -113,3 +113,15 @@ class BlockedNumberRule(Base):
         ForeignKey("time_templates.pk", ondelete="SET NULL"), index=True
     )
     blocking_type: Mapped[str] = text(8)
+
+
+class Cli(Base):
+    """A caller-id number (CLI) of the account (Clis.deleteClis; fixtures create them)."""
+
+    __tablename__ = "clis"
+    __table_args__ = (UniqueConstraint("account_pk", "cli"),)
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.pk", ondelete="CASCADE"), index=True)
+    cli: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created()
