@@ -141,7 +141,7 @@ def read_request(ctx: Ctx, query: dict[str, list[str]], body: bytes) -> None:
             errs.add(errors.XML_EMPTY)
         else:
             try:
-                root = xmlio.parse(body)
+                root = xmlio.parse(body, huge_text=method.payload.huge_text)
             except IovoxError as exc:
                 errs.extend(exc.errors)
             else:

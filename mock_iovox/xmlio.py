@@ -31,6 +31,11 @@ JSON_CONTENT_TYPE = "application/json"
 Tree: TypeAlias = Mapping[str, Any]
 
 
+class JsonList(list[Any]):
+    """Repeated elements that stay a JSON list even when there is only one (PHP-MODELS.md §3:
+    a time frame's `days.day`); in XML they are written like any list."""
+
+
 @dataclass(slots=True)
 class XNode:
     """One element of a parsed request body."""
@@ -80,7 +85,7 @@ def _convert(el: Any) -> XNode:
     return node
 
 
-def _parser(recover: bool) -> etree.XMLParser:
+def _parser(recover: bool, huge_text: bool) -> etree.XMLParser:
     # A fresh parser per call: lxml parsers are not shareable across threads, and a fresh error log
     # keeps messages from earlier requests out of this one.
     return etree.XMLParser(
@@ -88,7 +93,7 @@ def _parser(recover: bool) -> etree.XMLParser:
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        huge_tree=huge_text,
         recover=recover,
     )
 
@@ -102,17 +107,21 @@ def _parse_error(err: Any) -> IovoxError:
 _PROLOG_DOCTYPE = re.compile(rb"^\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<!DOCTYPE", re.S)
 
 
-def parse(body: bytes) -> XNode:
+def parse(body: bytes, *, huge_text: bool = False) -> XNode:
     """Parse a request body or raise the vendor's `XML parse error. …` (400).
 
     An undeclared namespace prefix (`xsi:nil` from the Ruby client) is a namespace error, not a
     well-formedness error, so such a document is read again in recover mode; every other error is
     reported with libxml2's own message, line and column.
+
+    `huge_text` lifts libxml2's 10 MB limit on one text node, for the methods whose payload carries
+    base64 audio (the body stays bounded by --max-body-bytes), so that an oversized sound file is
+    told as the vendor's `Exceeds maximum allowed filesize` rather than as a parser limit.
     """
     if _PROLOG_DOCTYPE.match(body):
         # refused before libxml2 sees it: no entity declaration is ever read
         raise IovoxError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
-    strict = _parser(recover=False)
+    strict = _parser(recover=False, huge_text=huge_text)
     try:
         root = etree.fromstring(body, strict)
     except etree.XMLSyntaxError as exc:
@@ -122,7 +131,7 @@ def parse(body: bytes) -> XNode:
             raise IovoxError.one(errors.XML_PARSE, message=str(exc.msg), line=1, column=1) from exc
         if not all(e.domain_name == "NAMESPACE" for e in log):
             raise _parse_error(log[0]) from exc
-        root = etree.fromstring(body, _parser(recover=True))
+        root = etree.fromstring(body, _parser(recover=True, huge_text=huge_text))
         if root is None:  # pragma: no cover - recover mode always yields a root for such input
             raise _parse_error(log[0]) from exc
     doctype = getattr(root.getroottree().docinfo, "doctype", "")
@@ -177,7 +186,7 @@ def _write(out: list[str], name: str, value: Any) -> None:
         out.append(write_node(value))
     elif kind is str:
         out.append(f"<{name}>{_escape(value)}</{name}>" if value else f"<{name}/>")
-    elif kind is list or kind is tuple:
+    elif kind is list or kind is tuple or kind is JsonList:
         for item in value:
             _write(out, name, item)
     elif isinstance(value, Mapping):
@@ -221,7 +230,7 @@ def _empty_list(value: Any) -> bool:
 def _jsonable_member(value: Any) -> Any:
     if isinstance(value, list | tuple):
         items = [_jsonable(v) for v in value]
-        return items[0] if len(items) == 1 else items
+        return items[0] if len(items) == 1 and type(value) is not JsonList else items
     return _jsonable(value)
 
 

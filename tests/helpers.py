@@ -75,7 +75,7 @@ def assert_errors(resp: httpx.Response, status: int, messages: Sequence[str]) ->
     assert resp.status_code == status, (resp.status_code, resp.text)
     assert resp.headers["content-type"].split(";")[0] == "application/xml"
     assert resp.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
-    assert errors_of(resp) == [(status, m) for m in messages]
+    assert errors_of(resp) == [(status, m) for m in messages], errors_of(resp)
 
 
 def xml_of(resp: httpx.Response) -> Any:

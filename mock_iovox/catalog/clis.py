@@ -28,8 +28,11 @@ INTERFACE = Interface(
             sources="DOC",
             guesses=(
                 "Documented by the vendor, used by neither public client; createClis is not modelled, "
-                "so CLIs only come from fixtures.",
+                "so CLIs only come from fixtures (`clis:` of an account).",
                 "`rm_if_in_use Invalid` is borrowed from deleteVoxnumbersFromAccount.",
+                "A CLI is in use when a call flow of the account names it as an attribute value (a "
+                "leading + ignored); rm_if_in_use=TRUE deletes it anyway and leaves the flow as it is.",
+                "The item texts follow deleteVoxnumbersFromAccount's pattern; x of y count the list.",
             ),
         ),
     ),

@@ -148,6 +148,8 @@ class Payload:
     max_items: int | None = None
     #: keep unknown child elements of an item as extra string values (initiateCall call_variables)
     open_fields: bool = False
+    #: one text node may exceed libxml2's 10 MB limit (base64 audio; see xmlio.parse)
+    huge_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)

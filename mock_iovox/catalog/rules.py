@@ -26,31 +26,47 @@ IN_OR_OUT = ("IN", "OUT")
 OPERATORS = ("EQUALS", "STARTSWITH")
 ALLOW_BLOCK = ("BLOCK", "ALLOW")
 
-#: `<time_frames><time_frame>{…, <days><day>MON</day>…</days>}</time_frame>…</time_frames>`
-TIME_FRAMES = PField(
-    "time_frames",
-    "Time Frames",
-    nested=Payload(
-        "time_frame",
-        wrapper="time_frames",
-        fields=(
-            PField("date_from", "Date From", PType.DATE),
-            PField("date_to", "Date To", PType.DATE),
-            PField("recurrence", "Recurrence", PType.ENUM, choices=RECURRENCES),
-            PField("time_from", "Time From", PType.TIME),
-            PField("time_to", "Time To", PType.TIME),
-            PField("days", "Day", PType.ENUM, choices=DAYS, many=True),
+
+def _time_frames(*, required: bool) -> PField:
+    """`<time_frames><time_frame>{…, <days><day>MON</day>…</days>}</time_frame>…</time_frames>`."""
+    return PField(
+        "time_frames",
+        "Time Frames",
+        required=required,
+        nested=Payload(
+            "time_frame",
+            wrapper="time_frames",
+            fields=(
+                PField("date_from", "Date From", PType.DATE),
+                PField("date_to", "Date To", PType.DATE),
+                PField("recurrence", "Recurrence", PType.ENUM, choices=RECURRENCES),
+                PField("time_from", "Time From", PType.TIME),
+                PField("time_to", "Time To", PType.TIME),
+                PField("days", "Day", PType.ENUM, choices=DAYS, many=True),
+            ),
+            require_items=False,
         ),
-        require_items=False,
-    ),
-)
+    )
+
 
 TIME_TEMPLATE_ERRORS = {
     "label_empty": "Label {x} of {y} Empty",
+    "label_invalid": "Label {x} of {y} Invalid",
     "time_frame_invalid": "Time Frame {x} of {y} Invalid",
     "day_invalid": "Day {x} of {y} Invalid",
     "duplicate_label": "Duplicate Label Received",
 }
+TIME_TEMPLATE_GUESSES = (
+    "No error table is known: all errors are invented.",
+    "`Day x of y` and `Time Frame x of y` count the position among the days of the frame and the "
+    "frames of the template; a NONE frame whose date_from is after its date_to is `Time Frame x of y "
+    "Invalid`; a label with `,` is `Label x of y Invalid` (it could not be named in "
+    "deleteTimeTemplates).",
+    "`Duplicate Label Received` is reported alone.",
+    "Evaluation (mock_iovox/blocking.py): the time window repeats on each day of the date range; "
+    "YEARLY ignores the year, MONTHLY the month; ranges wrap (Dec 20 - Jan 5, 22:00 - 06:00); both "
+    "ends are included; no days means every day.",
+)
 
 
 def _blocking_rules(links_alias: tuple[str, ...]) -> PField:
@@ -72,15 +88,27 @@ def _blocking_rules(links_alias: tuple[str, ...]) -> PField:
 
 
 BLOCKED_NUMBER_KEY = (
-    PField("number", "Number", required=True),
+    PField("number", "Number", required=True, max_length=64),
     PField("in_or_out", "In Or Out", PType.ENUM, required=True, choices=IN_OR_OUT),
     PField("operator", "Operator", PType.ENUM, required=True, choices=OPERATORS),
 )
 
 BLOCKED_RULE_ERRORS = {
+    "number_invalid": "Number {x} of {y} Invalid",
     "link_id_not_found": "Link ID {x} of {y} does not exist",
     "time_template_not_found": "Time Template {x} of {y} does not exist",
 }
+BLOCKED_NUMBER_GUESSES = (
+    "No error table is known: all errors are invented; x of y count the blocked_number items, also "
+    "for a rule's link ids and time template.",
+    "number is digits (a leading + is dropped), `WITHHELD` (callers without a number) or `*` (any "
+    "number); anything else is `Number x of y Invalid`.",
+    "A rule's link ids become one rule each; a rule without link ids applies to every link; a rule "
+    "without blocking_type blocks.",
+    "Matching (mock_iovox/blocking.py): the most specific entry decides (EQUALS, then longer "
+    "STARTSWITH prefixes, `*` last), through its first rule for the link whose time template holds "
+    "the instant (rules naming the link first), else its default; no entry: allowed.",
+)
 
 INTERFACE = Interface(
     "Rules",
@@ -169,18 +197,19 @@ INTERFACE = Interface(
             payload=Payload(
                 "time_template",
                 fields=(
-                    PField("label", "Label", required=True),
-                    PField("notes", "Notes"),
-                    TIME_FRAMES,
+                    PField("label", "Label", required=True, max_length=255),
+                    PField("notes", "Notes", max_length=1000),
+                    _time_frames(required=True),
                 ),
             ),
             response=Response.DOCUMENT,
             errors=errs(TIME_TEMPLATE_ERRORS, label_exists="Label {x} of {y} already exists"),
             sources="PHP+DOC",
             guesses=(
-                "No error table is known: all errors are invented.",
+                *TIME_TEMPLATE_GUESSES,
                 "`notes` is accepted because getTimeTemplates returns it.",
                 "An empty date_from/date_to means from now / forever; empty days means every day.",
+                "At least one time frame is needed (`Time Frames x of y Empty`).",
                 "Answers 201 with `<response><time_templates><time_template><label/>…`.",
             ),
         ),
@@ -192,10 +221,10 @@ INTERFACE = Interface(
             payload=Payload(
                 "time_template",
                 fields=(
-                    PField("label", "Label", required=True),
-                    PField("new_label", "New Label"),
-                    PField("notes", "Notes"),
-                    TIME_FRAMES,
+                    PField("label", "Label", required=True, max_length=255),
+                    PField("new_label", "New Label", max_length=255),
+                    PField("notes", "Notes", max_length=1000),
+                    _time_frames(required=False),
                 ),
             ),
             errors=errs(
@@ -205,8 +234,9 @@ INTERFACE = Interface(
             ),
             sources="PHP+DOC",
             guesses=(
-                "No error table is known: all errors are invented.",
+                *TIME_TEMPLATE_GUESSES,
                 "time_frames is optional (documented as mandatory); supplied frames replace all.",
+                "Blocking rules follow a renamed template.",
             ),
         ),
         Method(
@@ -228,7 +258,12 @@ INTERFACE = Interface(
                 ),
             ),
             sources="PHP+DOC",
-            guesses=("{numbers} lists the blocked numbers of the rules, comma-separated.",),
+            guesses=(
+                "{numbers} lists the numbers of the blocked-number entries using the template, "
+                "comma-separated, one error per template; an empty label in the list is `does not "
+                "exist`.",
+                "force=TRUE leaves the rules in place without a time template (they then apply at any time).",
+            ),
         ),
         Method(
             "Rules",
@@ -246,8 +281,8 @@ INTERFACE = Interface(
                     Field("ioo", "in_or_out", default=True),
                     Field("op", "operator", default=True),
                     Field("nn", "notes", default=True),
-                    Field("d", "default"),
-                    Field("rules", "rules", orderable=False),
+                    Field("d", "default", default=True),
+                    Field("rules", "rules", default=True, orderable=False),
                 ),
                 default_order="no_ASC",
             ),
@@ -261,8 +296,13 @@ INTERFACE = Interface(
             sources="PHP+DOC",
             guesses=(
                 "page/limit are accepted (PHP sends them; the vendor page lists neither).",
-                "`nn` is read as notes; `d` (default) and `rules` are invented abbreviations.",
+                "`nn` is read as notes; `d` (default) and `rules` are invented abbreviations, both in "
+                "the default set (the vendor's result shows them).",
                 "in_or_out is emitted upper case (`IN`), unlike the doc example's `in`.",
+                "One `<rule>` per link id (`links/link_id` a single string, the only shape the PHP "
+                "model reads); a rule for every link has no `links`; `time_template` is empty for a "
+                "rule that applies at any time.",
+                "`Number does not exist` answers a `number` filter that no entry has.",
             ),
         ),
         Method(
@@ -275,7 +315,7 @@ INTERFACE = Interface(
                 fields=(
                     *BLOCKED_NUMBER_KEY,
                     PField("default", "Default", PType.ENUM, choices=ALLOW_BLOCK),
-                    PField("notes", "Notes"),
+                    PField("notes", "Notes", max_length=1000),
                     _blocking_rules(()),
                 ),
             ),
@@ -287,8 +327,9 @@ INTERFACE = Interface(
             ),
             sources="PHP+DOC",
             guesses=(
-                "No error table is known: all errors are invented.",
+                *BLOCKED_NUMBER_GUESSES,
                 "default defaults to BLOCK; `notes` is accepted because the list returns it.",
+                "A triple that exists, or came earlier in the request, is `already exists`.",
                 "Answers 201 with `<response><blocked_numbers><blocked_number>{number, in_or_out, "
                 "operator}…`.",
             ),
@@ -302,14 +343,14 @@ INTERFACE = Interface(
                 "blocked_number",
                 fields=(
                     *BLOCKED_NUMBER_KEY,
-                    PField("new_number", "New Number"),
+                    PField("new_number", "New Number", max_length=64),
                     PField("new_in_or_out", "New In Or Out", PType.ENUM, choices=IN_OR_OUT),
                     PField("new_operator", "New Operator", PType.ENUM, choices=OPERATORS),
                     PField("default", "Default", PType.ENUM, choices=ALLOW_BLOCK),
                     PField(
                         "if_exist", "If Exist", PType.ENUM, choices=("OVERWRITE",), aliases=("if_exists",)
                     ),
-                    PField("notes", "Notes"),
+                    PField("notes", "Notes", max_length=1000),
                     _blocking_rules(("links",)),
                 ),
             ),
@@ -317,13 +358,18 @@ INTERFACE = Interface(
                 BLOCKED_RULE_ERRORS,
                 blocked_number_not_found="Blocked Number {x} of {y} does not exist",
                 blocked_number_exists="Blocked Number {x} of {y} already exists",
+                duplicate_blocked_number="Duplicate Blocked Number Received",
             ),
             sources="PHP+DOC",
             guesses=(
+                *BLOCKED_NUMBER_GUESSES,
                 "Served on /Rules (PHP); the doc's /Links URL is not routed.",
                 "A rule's links are read from `<link_ids>` or the doc's `<links>`.",
-                "Renaming onto an existing entry needs if_exist=OVERWRITE, else `already exists`.",
-                "Supplied rules replace the existing ones.",
+                "Renaming onto an existing entry needs if_exist=OVERWRITE (which deletes that entry), "
+                "else `already exists`.",
+                "Supplied rules replace the existing ones; an empty `<rules/>` (which PHP always "
+                "sends) keeps them.",
+                "Two items naming the same entry are `Duplicate Blocked Number Received` (alone).",
             ),
         ),
         Method(

@@ -17,10 +17,10 @@ from mock_iovox.catalog.model import (
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 SOUND_FILE_FIELDS = (
-    PField("sound_label", "Sound Label", required=True),
-    PField("sound_group", "Sound Group"),
+    PField("sound_label", "Sound Label", required=True, max_length=255),
+    PField("sound_group", "Sound Group", max_length=255),
     PField("sound_file", "Sound File", required=True),
-    PField("notes", "Notes"),
+    PField("notes", "Notes", max_length=1000),
 )
 
 CREATE_ERRORS = {
@@ -30,11 +30,23 @@ CREATE_ERRORS = {
     "sound_file_empty": "Sound File {x} of {y} Empty",
     "sound_file_too_big": "Sound File {x} of {y} Exceeds maximum allowed filesize",
     "duplicate_sound_file": "Duplicate Sound File Received",
+    # invented: the vendor's table has no text for these
+    "sound_label_invalid": "Sound Label {x} of {y} Invalid",
+    "sound_file_invalid": "Sound File {x} of {y} Invalid",
+    "sound_file_not_audio": "Sound File {x} of {y} is not an MP3 or WAV file",
 }
 SOUND_FILE_GUESSES = (
-    f"Files above {MAX_FILE_BYTES} bytes (decoded) exceed the allowed size (vendor limit unknown).",
-    "sound_file is base64 audio; text that is not base64 is `Sound File x of y Empty`.",
-    "An empty sound_group means the account's default group; system groups are Forbidden.",
+    f"Files above {MAX_FILE_BYTES} bytes (decoded) exceed the allowed size (vendor limit unknown); "
+    "the size is checked before the audio, and a base64 text node may exceed libxml2's 10 MB limit "
+    "so that a 20 MB upload is told as `Exceeds maximum allowed filesize`.",
+    "sound_file must be base64 (`Sound File x of y Invalid` otherwise, invented) of real MP3 or WAV "
+    "audio with a length, checked with mutagen (`Sound File x of y is not an MP3 or WAV file`, "
+    "invented).",
+    "An empty sound_group is the account's default group `\"\"` (the call-flow XML's "
+    '`soundGroup=""`); groups SYSTEM and IOVOX and any group with `;`, `,` or `|` are Forbidden.',
+    "A sound_label with `;`, `,` or `|` is `Sound Label x of y Invalid` (invented): it could not be "
+    "named in deleteSoundFiles or a `group|label` rule value.",
+    "Two items naming the same label and group are `Duplicate Sound File Received`, reported alone.",
 )
 
 INTERFACE = Interface(
@@ -79,7 +91,9 @@ INTERFACE = Interface(
             sources="PHP+RB",
             guesses=(
                 "No vendor page: both errors are invented.",
-                "Served as audio/mpeg whatever was uploaded.",
+                "Served as uploaded, with Content-Type audio/mpeg (MP3) or audio/wav (WAV).",
+                "Without sound_group: the default group's file of that label, else the oldest file "
+                "of that label in any group.",
             ),
         ),
         Method(
@@ -87,7 +101,7 @@ INTERFACE = Interface(
             "createSoundFiles",
             Verb.POST,
             "Uploads sound files (base64) into sound groups.",
-            payload=Payload("sound_file", fields=SOUND_FILE_FIELDS),
+            payload=Payload("sound_file", fields=SOUND_FILE_FIELDS, huge_text=True),
             response=Response.DOCUMENT,
             errors=errs(CREATE_ERRORS),
             sources="PHP+DOC",
@@ -105,17 +119,24 @@ INTERFACE = Interface(
             payload=Payload(
                 "sound_file",
                 fields=(
-                    PField("sound_label", "Sound Label", required=True),
-                    PField("new_sound_label", "New Sound Label"),
-                    PField("sound_group", "Sound Group"),
-                    PField("new_sound_group", "New Sound Group"),
+                    PField("sound_label", "Sound Label", required=True, max_length=255),
+                    PField("new_sound_label", "New Sound Label", max_length=255),
+                    PField("sound_group", "Sound Group", max_length=255),
+                    PField("new_sound_group", "New Sound Group", max_length=255),
                     PField("sound_file", "Sound File"),
-                    PField("notes", "Notes"),
+                    PField("notes", "Notes", max_length=1000),
                 ),
+                huge_text=True,
             ),
             errors=errs(CREATE_ERRORS, sound_file_not_found="Sound File {x} of {y} Does not exist"),
             sources="PHP+DOC",
-            guesses=SOUND_FILE_GUESSES,
+            guesses=(
+                *SOUND_FILE_GUESSES,
+                "sound_group names the file's current group (default group when absent); a rename "
+                "onto a label that exists in the target group is `already exists in Sound Group`.",
+                "Renaming or deleting a sound file leaves call flows that play it as they are; the "
+                "engine skips a sound file that no longer exists.",
+            ),
         ),
         Method(
             "SoundFiles",
@@ -131,7 +152,8 @@ INTERFACE = Interface(
             sources="PHP+DOC",
             guesses=(
                 "A pair without `;` means the default group.",
-                "Sound files still used by a call flow are deleted anyway.",
+                "Sound files still used by a call flow are deleted anyway: the vendor's error table "
+                "for this method (complete in the PHP client) has no `in use` error.",
             ),
         ),
         Method(
@@ -152,6 +174,7 @@ INTERFACE = Interface(
                 "Only the name and verb are known: it is taken to address one file like "
                 "getSoundFileData (sound_label + sound_group).",
                 "Errors mirror deleteSoundFiles without the item index.",
+                "Without sound_group it finds the file as getSoundFileData does.",
             ),
         ),
         Method(
@@ -159,7 +182,7 @@ INTERFACE = Interface(
             "uploadSoundFileData",
             Verb.POST,
             "Uploads sound files (legacy name known only from the Ruby client).",
-            payload=Payload("sound_file", fields=SOUND_FILE_FIELDS),
+            payload=Payload("sound_file", fields=SOUND_FILE_FIELDS, huge_text=True),
             response=Response.DOCUMENT,
             errors=errs(CREATE_ERRORS),
             sources="RB",

@@ -45,6 +45,9 @@ class LinkRuleValue(Base):
 
 
 class SoundFile(Base):
+    """An uploaded audio file (MP3 or WAV), addressed by (sound_group, sound_label); the default
+    group is "" (a call flow's `soundGroup=""`)."""
+
     __tablename__ = "sound_files"
     __table_args__ = (UniqueConstraint("account_pk", "sound_group", "sound_label"),)
 
@@ -53,12 +56,18 @@ class SoundFile(Base):
     sound_label: Mapped[str] = text()
     sound_group: Mapped[str] = text()
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: audio/mpeg or audio/wav, sniffed on upload; served by getSoundFileData
+    content_type: Mapped[str] = text(32)
+    #: len(data), kept beside it so that listing never reads the audio
+    content_length: Mapped[int] = mapped_column(default=0)
     notes: Mapped[str] = text(1000)
     created_at: Mapped[datetime] = created()
     updated_at: Mapped[datetime] = created()
 
 
 class TimeTemplate(Base):
+    """Named sets of date/time frames (SPEC.md §5.5); frames_json holds the frames as given."""
+
     __tablename__ = "time_templates"
     __table_args__ = (UniqueConstraint("account_pk", "label"),)
 
@@ -71,6 +80,9 @@ class TimeTemplate(Base):
 
 
 class BlockedNumber(Base):
+    """A caller (IN) or destination (OUT) number or prefix, blocked or allowed by default, with
+    per-link rules (SPEC.md §5.5)."""
+
     __tablename__ = "blocked_numbers"
     __table_args__ = (UniqueConstraint("account_pk", "number", "in_or_out", "operator"),)
 
@@ -81,4 +93,35 @@ class BlockedNumber(Base):
     operator: Mapped[str] = text(16)
     default: Mapped[str] = text(8)
     notes: Mapped[str] = text(1000)
-    rules_json: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = created()
+
+
+class BlockedNumberRule(Base):
+    """One per-link rule of a blocked number: on this link (NULL: every link), within this time
+    template (NULL: at any time), BLOCK or ALLOW. One row per link id, the shape the PHP model reads."""
+
+    __tablename__ = "blocked_number_rules"
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    blocked_number_pk: Mapped[int] = mapped_column(
+        ForeignKey("blocked_numbers.pk", ondelete="CASCADE"), index=True
+    )
+    #: a deleted link takes its rules with it
+    link_pk: Mapped[int | None] = mapped_column(ForeignKey("links.pk", ondelete="CASCADE"), index=True)
+    #: deleteTimeTemplates force=TRUE takes the template out of the rule (SPEC.md §5.5)
+    time_template_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("time_templates.pk", ondelete="SET NULL"), index=True
+    )
+    blocking_type: Mapped[str] = text(8)
+
+
+class Cli(Base):
+    """A caller-id number (CLI) of the account (Clis.deleteClis; fixtures create them)."""
+
+    __tablename__ = "clis"
+    __table_args__ = (UniqueConstraint("account_pk", "cli"),)
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.pk", ondelete="CASCADE"), index=True)
+    cli: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = created()
