@@ -230,7 +230,9 @@ INTERFACE = Interface(
                 "group_fields allowed values are GROUP_FIELDS; both group-field errors are invented.",
                 "Default req_fields (not documented) = every metric.",
                 "Rows are ordered by their group values; without group_fields there is one row.",
-                "`period` (read by PHP) is not emitted.",
+                "Every row carries `period` (read by PHP, format undocumented) after the metrics: "
+                "`YYYY-MM-DD HH:MM:SS - YYYY-MM-DD HH:MM:SS`, the sdt..edt window; with `req_fields=` "
+                "empty a row holds only `period` and the group values.",
                 "ave_calls_per_day = total_calls / calendar days of the sdt..edt window (both ends "
                 "included), with two decimals.",
                 "Averages are rounded to whole seconds (half up); totals and averages of an empty set "
