@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from mock_iovox.db import Account, VoxNumber
+from mock_iovox.db import Account, Link, VoxNumber
 from tests.conftest import Api
 from tests.helpers import RUBY_HEADERS, php_body, php_query, results, ruby_query
 
@@ -19,6 +19,28 @@ Tree = Mapping[str, Any]
 
 #: sandbox numbers owned by Demo Estates in the default fixture (all UNASSIGNED)
 DEMO_POOL = ["442079460040", "442079460085", "441134960013", "33199000580"]
+#: the numbers the fixture puts on Demo Estates' links with traffic, by link
+DEMO_ON_LINKS = {
+    "westbourne-web": "442079460148",
+    "westbourne-paper": "442079460153",
+    "leeds-deli-web": "441134960045",
+    "paris-bistro-guide": "33199000758",
+}
+
+
+def free_link_numbers(api: Api) -> None:
+    """Give the numbers on Demo Estates' links back to IOVOX's stock and take the links' flows off:
+    the numbering tests start from an account whose links are bare and whose only numbers are
+    DEMO_POOL (UNASSIGNED, then `ON (No Rules)` once attached)."""
+    with api.dbs["sandbox"].transaction() as s:
+        for number in s.scalars(select(VoxNumber).where(VoxNumber.number.in_(DEMO_ON_LINKS.values()))):
+            assert number.link_pk is not None
+            number.account_pk = number.link_pk = number.purchased_at = None
+        for link in s.scalars(select(Link).where(Link.link_id.in_(DEMO_ON_LINKS))):
+            link.call_flow_pk = None
+        assert len(DEMO_ON_LINKS) == 4
+
+
 #: Other Partner's numbers: one on other-link (OFF), one spare
 OTHER_ON_LINK = "441614960017"
 OTHER_SPARE = "441614960039"

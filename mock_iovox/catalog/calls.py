@@ -190,6 +190,10 @@ INTERFACE = Interface(
                 "call_result values besides ANSWERED (NO_ANSWER, BUSY, REJECTED, CANCELLED, FAILED) are "
                 "invented; so are rule_result values besides `Call to an Operator` (Voicemail, "
                 "Message Played).",
+                "A call to a number whose link has no call flow has call_result `NO RULES SET`, to a "
+                "number set OFF `NUMBER ON HOLD` (the vendor's call results as a customer lists them); "
+                "no rule runs, so rule_result, call_destination and talk time are empty and nothing "
+                "is recorded or e-mailed.",
                 "call_origin_encoded = the first 4 digits, `_`, then 16 upper-case hex digits of a hash "
                 "of the number (the shape of SPEC.md §7.2's example); the same caller always encodes "
                 "the same way.",
@@ -199,8 +203,8 @@ INTERFACE = Interface(
                 "cat_* are the categories of the call's link, node_cat_* of its node, contact_cat_* of "
                 "the contact the call was forwarded to, call_cat_* the call's own; each group is "
                 "written even when empty.",
-                "Generated calls are all direction IN; links without a VoxNumber show a fictional "
-                "0191 498 0xxx number.",
+                "Generated calls are all direction IN, and only reach links that carry a VoxNumber; "
+                "they follow the link's present state (its number, flow and call status).",
                 "The default fixture's calls cover the 90 days up to the day it is loaded (`anchor: "
                 "today`), so the default period always has data; they are identical for the same "
                 "seed and load date (a fixed `anchor` date makes them identical on any date).",
