@@ -78,7 +78,7 @@ def check_consistency(db: Database) -> dict[str, set[str]]:
 
 def test_default_fixture_calls_are_explained(api: Api) -> None:
     sandbox = check_consistency(api.dbs["sandbox"])
-    # Demo Estates: three links with a flow, leeds-deli-web without one; Other Partner's number is OFF
+    # Demo Estates: two links with a flow, two without; Other Partner's number is OFF
     assert set(sandbox) == {
         "westbourne-web",
         "westbourne-paper",
@@ -86,9 +86,9 @@ def test_default_fixture_calls_are_explained(api: Api) -> None:
         "paris-bistro-guide",
         "other-link",
     }
-    assert sandbox["leeds-deli-web"] == {NO_RULES_SET}
+    assert sandbox["leeds-deli-web"] == sandbox["westbourne-web"] == {NO_RULES_SET}
     assert sandbox["other-link"] == {NUMBER_ON_HOLD}
-    assert {"ANSWERED", "NO_ANSWER"} <= sandbox["westbourne-web"]
+    assert {"ANSWERED", "NO_ANSWER"} <= sandbox["westbourne-paper"] & sandbox["paris-bistro-guide"]
     production = check_consistency(api.dbs["production"])
     assert production == {"hq-web": {NO_RULES_SET}}
 
@@ -112,15 +112,15 @@ def test_a_100k_seed_is_explained(api: Api) -> None:
     db = api.dbs["sandbox"]
     with db.transaction() as s:
         # a flow taken off and a number switched off before the seed: the new calls follow
-        s.execute(text("UPDATE links SET call_flow_pk = NULL WHERE link_id = 'westbourne-paper'"))
-        s.execute(text("UPDATE voxnumbers SET call_on = 0 WHERE number = '33199000758'"))
+        s.execute(text("UPDATE links SET call_flow_pk = NULL WHERE link_id = 'paris-bistro-guide'"))
+        s.execute(text("UPDATE voxnumbers SET call_on = 0 WHERE number = '442079460148'"))
         s.execute(text("DELETE FROM calls"))
         written = seed_calls(s, 1, 100_000, Window.days_until(datetime(2026, 11, 30, 12), 90), 42)
     assert written == 100_000
     seen = check_consistency(db)
-    assert seen["westbourne-paper"] == seen["leeds-deli-web"] == {NO_RULES_SET}
-    assert seen["paris-bistro-guide"] == {NUMBER_ON_HOLD}
-    assert len(seen["westbourne-web"]) == len(CALL_RESULTS)
+    assert seen["paris-bistro-guide"] == seen["leeds-deli-web"] == {NO_RULES_SET}
+    assert seen["westbourne-web"] == {NUMBER_ON_HOLD}
+    assert len(seen["westbourne-paper"]) == len(CALL_RESULTS)
 
 
 @pytest.mark.parametrize(
@@ -131,6 +131,7 @@ def test_a_100k_seed_is_explained(api: Api) -> None:
         "UPDATE calls SET link_pk = (SELECT pk FROM links WHERE link_id = 'westbourne-paper') "
         "WHERE pk = (SELECT min(pk) FROM calls WHERE link_id = 'westbourne-web')",
         "UPDATE calls SET rule_result = 'Call to an Operator' WHERE link_id = 'leeds-deli-web'",
+        "UPDATE calls SET rule_result = '' WHERE link_id = 'westbourne-paper'",
         "UPDATE calls SET call_result = 'ANSWERED' WHERE link_id = 'other-link'",
         "UPDATE calls SET has_recording = 1 WHERE link_id = 'leeds-deli-web'",
         "UPDATE voxnumbers SET purchased_at = '2099-01-01' WHERE number = '442079460148'",

@@ -171,16 +171,16 @@ def test_get_links_default_fields_and_creation_order(api: Api) -> None:
         "link_name": "Evening Standard",
         "link_type": "Newspaper",
         "voxnumber": "442079460153",
-        "rule_name": "Call Then Voicemail",
+        "rule_name": "Shop menu",
         "click_to_call": "0",
     }
     assert rows[0]["click_to_call"] == "1"
-    # each link with traffic has a number; leeds-deli-web has no call flow
+    # each link with traffic has a number; two of them run a call flow
     assert [(r["voxnumber"], r["rule_name"]) for r in rows] == [
-        ("442079460148", "Call Then Voicemail"),
-        ("442079460153", "Call Then Voicemail"),
+        ("442079460148", ""),
+        ("442079460153", "Shop menu"),
         ("441134960045", ""),
-        ("33199000758", "Call Then Voicemail"),
+        ("33199000758", "Call the agent"),
     ]
     assert totals(resp) == (1, 1, 4)
 

@@ -57,10 +57,20 @@ class Model:
     always: frozenset[str] = frozenset()
     #: wrapper -> child whose child must be a JSON list even with one item
     lists: dict[str, str] = field(default_factory=dict)
+    #: flags that must be "YES"/"NO" (`advanced`)
+    yes_no: frozenset[str] = frozenset()
+    #: keys holding one object read by a sub-model (`links` of a blocked-number rule)
+    objects: dict[str, Model] = field(default_factory=dict)
+    #: key -> the key that must come with it (SoundFile `created` needs `content_length`)
+    requires: dict[str, str] = field(default_factory=dict)
 
 
 CAT = Model()
 LINK = Model(containers={"cats": ("cat", CAT), "rules": ("rule", None)})
+TEMPLATE = Model(dates=frozenset({"created"}), yes_no=frozenset({"advanced"}))
+TIME_FRAME = Model(lists={"days": "day"}, containers={"days": ("day", None)})
+BLOCKED_RULE = Model(objects={"links": Model()})
+PENDING = {"all": {}, "first": {"limit": 1}, "none": {"page": 9999}, "no fields": {"req_fields": ""}}
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,9 @@ class Case:
     queries: dict[str, dict[str, Any]]
     #: the method answers one row at most (getNodeDetails, getContactDetails, getCategoryId)
     single: bool = False
+    #: implemented on another branch (call flows, sound files, rules): skipped until its handler
+    #: exists, and its fixture data is not known here, so only "none" has a count to meet
+    pending: bool = False
 
 
 CASES = [
@@ -221,6 +234,27 @@ CASES = [
             "no fields, grouped": {"req_fields": "", "group_fields": "ltype", **WIDE},
         },
     ),
+    # methods of the parallel branches (PHP-MODELS.md §2 Rules, CallFlow, SoundFiles)
+    Case(("Rules", "getRuleTemplates"), TEMPLATE, PENDING, pending=True),
+    Case(("CallFlow", "getCallFlows"), TEMPLATE, PENDING, pending=True),
+    Case(
+        ("SoundFiles", "getSoundFiles"),
+        Model(dates=frozenset({"created", "updated"}), requires={"created": "content_length"}),
+        PENDING,
+        pending=True,
+    ),
+    Case(
+        ("Rules", "getTimeTemplates"),
+        Model(containers={"time_frames": ("time_frame", TIME_FRAME)}),
+        PENDING,
+        pending=True,
+    ),
+    Case(
+        ("Rules", "getBlockedNumbers"),
+        Model(containers={"rules": ("rule", BLOCKED_RULE)}),
+        PENDING,
+        pending=True,
+    ),
 ]
 
 
@@ -254,10 +288,20 @@ def read_row(row: Any, model: Model, where: str) -> None:
     if not isinstance(row, dict):
         raise PhpError(f"{where}: a row must be an object, got {row!r}")
     for key, value in row.items():
+        if key in model.objects:
+            if value not in ("", None) and not isinstance(value, dict):
+                raise PhpError(f"{where}.{key}: must be one object")
+            read_row(value or {}, model.objects[key], f"{where}.{key}")
+            continue
         if key in model.containers:
             child, inner = model.containers[key]
             if key in model.lists and isinstance(value, dict) and not isinstance(value.get(child), list):
                 raise PhpError(f"{where}.{key}.{child} must be a list")
+            if inner is None and isinstance(value, dict) and isinstance(value.get(child), list | str):
+                items = value[child] if isinstance(value[child], list) else [value[child]]
+                if not all(isinstance(i, str) for i in items):  # a list of scalars (days.day)
+                    raise PhpError(f"{where}.{key}.{child}: scalars must be strings")
+                continue
             for i, item in enumerate(container(value, child, f"{where}.{key}")):
                 read_row(item, inner or Model(), f"{where}.{key}.{child}[{i}]")
             continue
@@ -271,6 +315,10 @@ def read_row(row: Any, model: Model, where: str) -> None:
             datetime.fromisoformat(value)
         if key in model.not_empty and value == "":
             raise PhpError(f"{where}.{key}: must be left out rather than empty")
+        if key in model.yes_no and value not in ("YES", "NO"):
+            raise PhpError(f"{where}.{key}: {value!r} is not 'YES'/'NO'")
+        if key in model.requires and model.requires[key] not in row:
+            raise PhpError(f"{where}: {key} without {model.requires[key]} (a PHP warning)")
     missing = model.always - set(row)
     if missing:
         raise PhpError(f"{where}: {sorted(missing)} missing")
@@ -327,6 +375,8 @@ PARAMS = [
 
 @pytest.mark.parametrize(("case", "name"), PARAMS)
 def test_php_models_read_every_row(api: Api, case: Case, name: str) -> None:
+    if case.pending and case.method not in HANDLERS:
+        pytest.skip(f"{case.method[1]} is not implemented on this branch")
     params = case.queries[name]
     resp = api.get(*case.method, params, output_json=True)
     assert resp.status_code == 200, resp.text
@@ -344,7 +394,7 @@ def test_php_models_read_every_row(api: Api, case: Case, name: str) -> None:
         kept = {"getNodeDetails": {"links"}, "getCallMetrics": {"period", "link_type"}}.get(
             case.method[1], set()
         )
-        assert rows and all(set(r) <= kept for r in rows), rows[:3]
+        assert (rows or case.pending) and all(set(r) <= kept for r in rows), rows[:3]
 
 
 def test_every_json_list_method_has_a_row() -> None:
@@ -354,7 +404,8 @@ def test_every_json_list_method_has_a_row() -> None:
     }
     assert json_lists - listed == set()
     for case in CASES:
-        assert {"one", "none"} | (set() if case.single else {"many"}) <= set(case.queries), case.method
+        wanted = {"none"} if case.pending else {"one", "none"} | (set() if case.single else {"many"})
+        assert wanted <= set(case.queries), case.method
 
 
 def test_vendor_fixture_without_fields(api: Api) -> None:
@@ -394,12 +445,37 @@ def test_decoder_counts_like_php(value: Any, rows: int) -> None:
         ({"d": ""}, Model(dates=frozenset({"d"}))),
         ({"p": ""}, Model(not_empty=frozenset({"p"}))),
         ({}, Model(always=frozenset({"period"}))),
-        ({"days": {"day": "MON"}}, Model(containers={"days": ("day", None)}, lists={"days": "day"})),
+        ({"days": {"day": "MON"}}, TIME_FRAME),
+        ({"days": {"day": [1]}}, TIME_FRAME),
+        ({"advanced": ""}, TEMPLATE),
+        ({"created": ""}, TEMPLATE),
+        ({"created": "2026-01-05 09:00:00"}, Model(requires={"created": "content_length"})),
+        (
+            {"rules": {"rule": {"links": {"link_id": ["a", "b"]}}}},
+            Model(containers={"rules": ("rule", BLOCKED_RULE)}),
+        ),
+        ({"rules": {"rule": {"links": ["a"]}}}, Model(containers={"rules": ("rule", BLOCKED_RULE)})),
     ],
 )
 def test_decoder_refuses_what_php_cannot_read(row: dict[str, Any], model: Model) -> None:
     with pytest.raises(PhpError):
         read_row(row, model, "row")
+
+
+@pytest.mark.parametrize(
+    ("row", "model"),
+    [
+        ({"days": {"day": ["MON"]}, "date_from": ""}, TIME_FRAME),
+        ({"days": ""}, TIME_FRAME),
+        ({"advanced": "NO", "created": "2026-01-05 09:00:00"}, TEMPLATE),
+        (
+            {"rules": {"rule": [{"links": {"link_id": "a"}}, {"links": ""}]}},
+            Model(containers={"rules": ("rule", BLOCKED_RULE)}),
+        ),
+    ],
+)
+def test_decoder_reads_what_php_reads(row: dict[str, Any], model: Model) -> None:
+    read_row(row, model, "row")
 
 
 def test_purchase_answer_has_no_empty_leaf() -> None:
