@@ -157,7 +157,8 @@ def render(ctx: Ctx, result: HandlerResult) -> Outgoing:
         return Outgoing(status, result.data, result.content_type)
     if status == 204 or method.response is Response.EMPTY or result is None:
         return Outgoing(status)
-    tree = result.envelope() if isinstance(result, ListResult) else result
+    tree = result.envelope(method.listing) if isinstance(result, ListResult) else result
     if method.json and ctx.output == "JSON":
-        return Outgoing(status, xmlio.render_json("response", tree), xmlio.JSON_CONTENT_TYPE)
+        body = xmlio.render_json("response", tree, method.json_lists)
+        return Outgoing(status, body, xmlio.JSON_CONTENT_TYPE)
     return Outgoing(status, xmlio.render_xml("response", tree), xmlio.XML_CONTENT_TYPE)

@@ -176,8 +176,13 @@ def read_view(method: Method, listing: Listing, query: dict[str, list[str]], err
 
     by_abbr = listing.by_abbr()
     fields = listing.default_fields
-    raw_fields = (query.get("req_fields") or [""])[0].strip() if listing.selectable else ""
-    if raw_fields:
+    given = listing.selectable and "req_fields" in query
+    raw_fields = (query["req_fields"] or [""])[0].strip() if given else ""
+    if given and not raw_fields.replace(",", "").strip():
+        # present but empty: rows with no fields, as the vendor answers (PHP-MODELS.md §2
+        # Categories, `response-without-fields.json` is `"result":[{},{},{}]`)
+        fields = ()
+    elif raw_fields:
         names = [n.strip() for n in raw_fields.split(",") if n.strip()]
         bad = [n for n in names if n not in by_abbr]
         if bad:

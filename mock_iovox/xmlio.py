@@ -6,7 +6,8 @@ libxml2's default depth and size limits (XML_PARSE_HUGE stays off).
 
 Responses are plain Python data (see `Tree`) rendered either as the vendor's XML or as its JSON mirror
 (DECISIONS.md §1): every scalar a string, one repeated element an object, several a list, an empty
-value "".
+value "", a record with no fields `{}` (and a lone one `[{}]`); the catalogue can ask for a list
+where the PHP models need one (`shapes`).
 """
 
 from __future__ import annotations
@@ -217,9 +218,26 @@ def render_errors(errs: Sequence[VendorError]) -> bytes:
     return render_xml("errors", {"error": [{"@status": e.status, "#text": e.message} for e in errs]})
 
 
-def _jsonable(value: Any) -> Any:
+#: `shapes` values (catalogue `Method.json_lists`, keyed "wrapper/child"): how a repeated child is
+#: written in JSON where the mirror's "one → object, several → list" breaks the PHP models
+#: (PHP-MODELS.md §3 traps 5 and 6)
+ALWAYS_LIST = "always"  # the child is a list even with one item (`"days":{"day":["MON"]}`)
+SPLIT_LIST = "split"  # several children: the wrapper is a list of one-child objects (sound_files)
+
+
+def _jsonable(value: Any, name: str = "", shapes: Mapping[str, str] | None = None) -> Any:
     if isinstance(value, Mapping):
-        return {k.lstrip("@"): _jsonable_member(v) for k, v in value.items() if not _empty_list(v)} or ""
+        if not shapes:  # the common case: no shape rule anywhere in the answer
+            return {k.lstrip("@"): _jsonable_member(v) for k, v in value.items() if not _empty_list(v)} or ""
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            if _empty_list(child):
+                continue
+            shape = shapes.get(f"{name}/{key}")
+            if shape == SPLIT_LIST and isinstance(child, list | tuple) and len(child) > 1 and len(value) == 1:
+                return [{key: _record(item, key, shapes)} for item in child]
+            out[key.lstrip("@")] = _jsonable_member(child, key, shapes, shape == ALWAYS_LIST)
+        return out or ""
     return _text(value)
 
 
@@ -227,17 +245,34 @@ def _empty_list(value: Any) -> bool:
     return isinstance(value, list | tuple) and not value
 
 
-def _jsonable_member(value: Any) -> Any:
+def _record(value: Any, name: str, shapes: Mapping[str, str] | None) -> Any:
+    """One item of a repeated element: a record with no fields is `{}`, never `""` (a row asked
+    with `req_fields=` empty; PHP reads `{}` in a list as a row of nulls, `""` as a TypeError)."""
+    if isinstance(value, Mapping):
+        return _jsonable(value, name, shapes) or {}
+    return _text(value)
+
+
+def _jsonable_member(
+    value: Any, name: str = "", shapes: Mapping[str, str] | None = None, always_list: bool = False
+) -> Any:
     if isinstance(value, list | tuple):
-        items = [_jsonable(v) for v in value]
-        return items[0] if len(items) == 1 and type(value) is not JsonList else items
-    return _jsonable(value)
+        items = [_record(v, name, shapes) for v in value]
+        # a lone empty record stays in a list: PHP drops a bare `{}` (PHP-MODELS.md §3 trap 1)
+        if len(items) == 1 and not always_list and type(value) is not JsonList and items[0] != {}:
+            return items[0]
+        return items
+    return _jsonable(value, name, shapes)
 
 
-def to_json_data(root: str, tree: Tree | None = None) -> dict[str, Any]:
-    """The JSON mirror of `render_xml(root, tree)` as Python data."""
-    return {root: _jsonable(tree or {})}
+def to_json_data(
+    root: str, tree: Tree | None = None, shapes: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The JSON mirror of `render_xml(root, tree)` as Python data; `shapes` ("wrapper/child" →
+    ALWAYS_LIST or SPLIT_LIST) overrides how some repeated children are written."""
+    return {root: _jsonable(tree or {}, root, shapes)}
 
 
-def render_json(root: str, tree: Tree | None = None) -> bytes:
-    return json.dumps(to_json_data(root, tree), ensure_ascii=False, separators=(",", ":")).encode()
+def render_json(root: str, tree: Tree | None = None, shapes: Mapping[str, str] | None = None) -> bytes:
+    data = to_json_data(root, tree, shapes)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

@@ -176,14 +176,14 @@ CDR_FIELDS_BY_ABBR = {f.abbr: f.element for f in CDR_FIELDS}
 
 def test_filters_combine_with_and(api: Api) -> None:
     rows, total = call_data(
-        api, {"link_id": "westbourne-web", "call_res": "ANSWERED", "req_fields": "lid,call_res", **WIDE}
+        api, {"link_id": "westbourne-paper", "call_res": "ANSWERED", "req_fields": "lid,call_res", **WIDE}
     )
     expected = scalar(
         api,
-        "SELECT count(*) FROM calls WHERE link_id = 'westbourne-web' AND call_result = 'ANSWERED'",
+        "SELECT count(*) FROM calls WHERE link_id = 'westbourne-paper' AND call_result = 'ANSWERED'",
     )
     assert total == expected > 0
-    assert {(r["link_id"], r["call_result"]) for r in rows} == {("westbourne-web", "ANSWERED")}
+    assert {(r["link_id"], r["call_result"]) for r in rows} == {("westbourne-paper", "ANSWERED")}
 
 
 def links_of(rows: list[dict[str, str]]) -> set[str]:

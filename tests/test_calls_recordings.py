@@ -10,7 +10,7 @@ from mutagen.mp3 import MP3
 
 from mock_iovox.calls.audio import SAMPLE_RATE, render_mp3
 from tests.conftest import Api
-from tests.helpers import RUBY_HEADERS, assert_errors, ruby_query
+from tests.helpers import OTHER, RUBY_HEADERS, assert_errors, ruby_query
 from tests.test_calls_support import DEMO, scalar, sql
 
 FRAME = 576 / SAMPLE_RATE  # seconds per MPEG-2 layer III frame
@@ -113,5 +113,7 @@ def test_errors(api: Api, method: str, message: str) -> None:
 
 
 def test_another_accounts_call_does_not_exist(api: Api) -> None:
-    other = sql(api, "SELECT call_id FROM calls WHERE account_pk = 2 AND has_recording = 1 LIMIT 1")[0][0]
-    assert_errors(api.get("Calls", "getCallRecording", {"id": other}), 400, ["Call ID does not exist"])
+    # a recorded call of Demo Estates, asked for by Other Partner
+    mine = sql(api, "SELECT call_id FROM calls WHERE account_pk = 1 AND has_recording = 1 LIMIT 1")[0][0]
+    resp = api.get("Calls", "getCallRecording", {"id": mine}, headers=OTHER)
+    assert_errors(resp, 400, ["Call ID does not exist"])

@@ -1,7 +1,8 @@
 """Categories (SPEC.md §5.3): configurations and their value trees, read and written the way the
 PHP and Ruby clients do (CLIENT-WIRE.md), on the default fixture's Demo Estates account:
 100 Location > 101 United Kingdom > {102 London > 103 Mayfair, 104 Leeds}; 100 > 105 France > 106 Paris;
-200 Cuisine > {201 Italian, 202 Indian}; 300 Quarantine Date (Quarantine_Date)."""
+200 Cuisine > {201 Italian, 202 Indian}; and the built-in date configurations every vendor account has
+(Quarantine Date, Deletion Date, Detach Date: category_id = label)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,17 @@ from tests.helpers import (
     xml_of,
 )
 
-TOP = [
-    {"category_id": "100", "label": "Location", "value": "", "child_count": "2"},
-    {"category_id": "200", "label": "Cuisine", "value": "", "child_count": "2"},
-    {"category_id": "300", "label": "Quarantine Date", "value": "", "child_count": "0"},
+#: a configuration's value is its label (the vendor's fixture, PHP-MODELS.md §2 Categories)
+BUILT_IN = [
+    {"category_id": name, "label": name, "value": name, "child_count": "0"}
+    for name in ("Quarantine Date", "Deletion Date", "Detach Date")
 ]
+TOP = [
+    {"category_id": "100", "label": "Location", "value": "Location", "child_count": "2"},
+    {"category_id": "200", "label": "Cuisine", "value": "Cuisine", "child_count": "2"},
+    *BUILT_IN,
+]
+BUILT_IN_IDS = {"Quarantine Date", "Deletion Date", "Detach Date"}
 
 
 def php_categories(*items: dict[str, str]) -> str:
@@ -69,7 +76,7 @@ def children(api: Api, parent: str) -> list[dict[str, str]]:
 def test_top_level_configurations_xml(api: Api) -> None:
     resp = api.get("Categories", "getCategories")
     assert resp.status_code == 200
-    assert totals(resp) == (1, 1, 3)
+    assert totals(resp) == (1, 1, 5)
     assert results(resp) == TOP
 
 
@@ -81,7 +88,7 @@ def test_top_level_json_all_strings_and_empty_values(api: Api) -> None:
         "response": {
             "current_page": "1",
             "total_pages": "1",
-            "total_results": "3",
+            "total_results": "5",
             "results": {"result": TOP},
         }
     }
@@ -112,7 +119,7 @@ def test_children_json_single_result_is_an_object(api: Api) -> None:
 
 
 def test_no_children_is_an_empty_list(api: Api) -> None:
-    resp = api.get("Categories", "getCategories", {"parent_category_id": "300"})
+    resp = api.get("Categories", "getCategories", {"parent_category_id": "Quarantine Date"})
     assert totals(resp) == (1, 0, 0)
     assert xml_of(resp).find("results") is not None
     assert len(xml_of(resp).find("results")) == 0
@@ -134,7 +141,7 @@ def test_unknown_parent(api: Api) -> None:
 )
 def test_req_fields(api: Api, req_fields: str, keys: list[str]) -> None:
     rows = results(api.get("Categories", "getCategories", {"req_fields": req_fields}))
-    assert [list(r) for r in rows] == [keys] * 3
+    assert [list(r) for r in rows] == [keys] * 5
 
 
 def test_child_count_alone(api: Api) -> None:
@@ -149,10 +156,10 @@ def test_unknown_req_fields_listed_together(api: Api) -> None:
 
 def test_paging(api: Api) -> None:
     resp = api.get("Categories", "getCategories", {"page": 2, "limit": 2})
-    assert totals(resp) == (2, 2, 3)
-    assert [r["category_id"] for r in results(resp)] == ["300"]
-    resp = api.get("Categories", "getCategories", {"page": 3, "limit": 2})
-    assert totals(resp) == (3, 2, 3)
+    assert totals(resp) == (2, 3, 5)
+    assert [r["category_id"] for r in results(resp)] == ["Quarantine Date", "Deletion Date"]
+    resp = api.get("Categories", "getCategories", {"page": 4, "limit": 2})
+    assert totals(resp) == (4, 3, 5)
     assert results(resp) == []
 
 
@@ -167,7 +174,7 @@ def test_ruby_shaped_query(api: Api) -> None:
 
 def test_other_account_sees_none_of_them(api: Api) -> None:
     resp = api.get("Categories", "getCategories", headers=OTHER)
-    assert totals(resp) == (1, 0, 0)
+    assert results(resp) == BUILT_IN  # its own built-in configurations only
     resp = api.get("Categories", "getCategories", {"parent_category_id": "100"}, headers=OTHER)
     assert_errors(resp, 400, ["Category ID does not exist"])
 
@@ -313,7 +320,10 @@ def test_create_categories_every_business_error_at_once(api: Api) -> None:
             "Category ID 6 of 6 already exist",
         ],
     )
-    assert ids_in_db(api) == {"100", "101", "102", "103", "104", "105", "106", "200", "201", "202", "300"}
+    assert (
+        ids_in_db(api)
+        == {"100", "101", "102", "103", "104", "105", "106", "200", "201", "202"} | BUILT_IN_IDS
+    )
 
 
 def test_create_categories_empty_fields(api: Api) -> None:
@@ -365,10 +375,10 @@ def test_create_configurations(api: Api) -> None:
     assert resp.status_code == 201
     assert [e.text for e in xml_of(resp).findall("categories/category/category_id")] == ["400", "500", "600"]
     rows = results(api.get("Categories", "getCategories"))
-    assert rows[3:] == [
-        {"category_id": "400", "label": "Amenities", "value": "", "child_count": "0"},
-        {"category_id": "500", "label": "Deletion", "value": "", "child_count": "0"},
-        {"category_id": "600", "label": "Plain", "value": "", "child_count": "0"},
+    assert rows[5:] == [
+        {"category_id": "400", "label": "Amenities", "value": "Amenities", "child_count": "0"},
+        {"category_id": "500", "label": "Deletion", "value": "Deletion", "child_count": "0"},
+        {"category_id": "600", "label": "Plain", "value": "Plain", "child_count": "0"},
     ]
     with api.dbs["sandbox"].transaction() as s:
         got = {
@@ -442,7 +452,7 @@ def test_configuration_colour(api: Api, colour: str, ok: bool) -> None:
 def test_configurations_are_per_account(api: Api) -> None:
     body = php_categories({"category_id": "100", "label": "Location"})
     assert api.post("Categories", "createCategoryConfigurations", body, headers=OTHER).status_code == 201
-    assert ids_in_db(api, "Other Partner") == {"100"}
+    assert ids_in_db(api, "Other Partner") == {"100"} | BUILT_IN_IDS
     assert children(api, "100")[0]["category_id"] == "101"
 
 
@@ -537,21 +547,38 @@ def test_delete_configuration_takes_every_value(api: Api) -> None:
     before = attachment_count(api)
     resp = api.delete("Categories", "deleteCategoryConfigurations", {"categories_ids": "100"})
     assert resp.status_code == 204
-    assert ids_in_db(api) == {"200", "201", "202", "300"}
-    assert [r["category_id"] for r in results(api.get("Categories", "getCategories"))] == ["200", "300"]
+    assert ids_in_db(api) == {"200", "201", "202"} | BUILT_IN_IDS
+    assert [r["category_id"] for r in results(api.get("Categories", "getCategories"))] == [
+        "200",
+        "Quarantine Date",
+        "Deletion Date",
+        "Detach Date",
+    ]
     # 103, 104, 106 on links; 102, 104, 106 on nodes
     assert attachment_count(api) == (before[0] - 3, before[1] - 3)
     assert attached(api, "paris-bistro-guide") == {"201"}
 
 
 def test_delete_several_configurations(api: Api) -> None:
-    resp = api.delete("Categories", "deleteCategoryConfigurations", {"categories_ids": "200,300"})
+    resp = api.delete("Categories", "deleteCategoryConfigurations", {"categories_ids": "200,Detach Date"})
     assert resp.status_code == 204
-    assert ids_in_db(api) == {"100", "101", "102", "103", "104", "105", "106"}
+    assert ids_in_db(api) == {
+        "100",
+        "101",
+        "102",
+        "103",
+        "104",
+        "105",
+        "106",
+        "Quarantine Date",
+        "Deletion Date",
+    }
 
 
 def test_delete_configurations_errors_together(api: Api) -> None:
-    resp = api.delete("Categories", "deleteCategoryConfigurations", {"categories_ids": "999,,101,300"})
+    resp = api.delete(
+        "Categories", "deleteCategoryConfigurations", {"categories_ids": "999,,101,Quarantine Date"}
+    )
     assert_errors(
         resp,
         400,
@@ -561,7 +588,7 @@ def test_delete_configurations_errors_together(api: Api) -> None:
             "Category ID 3 of 4 does not exist",
         ],
     )
-    assert "300" in ids_in_db(api)
+    assert "Quarantine Date" in ids_in_db(api)
 
 
 def test_delete_configurations_missing_param(api: Api) -> None:
@@ -582,3 +609,51 @@ def test_json_output_is_json_parsable_for_children(api: Api) -> None:
         {"value": "Italian"},
         {"value": "Indian"},
     ]
+
+
+def test_delete_categories_by_label_and_value(api: Api) -> None:
+    """PHP documents `Location;Cambridge,Location;London`: label;value pairs as well as label;id."""
+    resp = api.delete("Categories", "deleteCategories", {"categories": "Location;London,Cuisine;202"})
+    assert resp.status_code == 204
+    assert {"102", "103", "202"}.isdisjoint(ids_in_db(api))
+    assert {"101", "104", "201"} <= ids_in_db(api)
+
+
+def test_delete_categories_value_of_every_match_and_errors(api: Api) -> None:
+    body = php_categories(
+        {"category_id": "107", "label": "Location", "value": "London", "parent_category_id": "105"}
+    )
+    assert api.post("Categories", "createCategories", body).status_code == 201
+    # a value is looked for below the named configuration only; a configuration is no value
+    resp = api.delete(
+        "Categories", "deleteCategories", {"categories": "Cuisine;London,Location;Atlantis,Location;Location"}
+    )
+    assert_errors(
+        resp,
+        400,
+        [
+            "Category ID 1 of 3 does not exist",
+            "Category ID 2 of 3 does not exist",
+            "Category ID 3 of 3 does not exist",
+        ],
+    )
+    assert {"102", "107"} <= ids_in_db(api)
+    assert api.delete("Categories", "deleteCategories", {"categories": "Location;London"}).status_code == 204
+    assert {"102", "103", "107"}.isdisjoint(ids_in_db(api))
+
+
+def test_create_detach_date_configuration(api: Api) -> None:
+    body = php_categories(
+        {"category_id": "900", "label": "Leaving Date", "type": "Detach_Date"},
+        {"category_id": "901", "label": "Detach Date", "type": "Detach_Date"},
+    )
+    # the built-in label is taken already
+    assert_errors(api.post("Categories", "createCategoryConfigurations", body), 400, ["Label 2 of 2 exists"])
+    resp = api.post(
+        "Categories",
+        "createCategoryConfigurations",
+        php_categories({"category_id": "900", "label": "Leaving Date", "type": "detach_date"}),
+    )
+    assert resp.status_code == 201
+    with api.dbs["sandbox"].transaction() as s:
+        assert s.scalar(select(Category.type).where(Category.category_id == "900")) == "Detach_Date"

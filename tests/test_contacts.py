@@ -470,8 +470,9 @@ def test_replace_details_empties_what_is_not_given(api: Api) -> None:
         top={"rm_rules": "FALSE", "replace_details": "TRUE"},
     )
     assert api.put("Contacts", "updateContacts", body).status_code == 204
+    # an empty business_phone is left out (PHP would read "" as the phantom number [""])
     assert details(api, "leeds-manager") == {
-        **{f: "" for f in ALL_FIELDS},
+        **{f: "" for f in ALL_FIELDS if f != "business_phone"},
         "contact_id": "leeds-manager",
         "display_name": "Sam",
         "first_name": "Sam",
@@ -540,7 +541,11 @@ def test_update_rm_rules_detaches_the_template(api: Api) -> None:
     assert rule_rows(api) == []
     assert link_flow(api, "westbourne-web") is None
     row = details(api, "C0003")
-    assert (row["mobile_phone"], row["business_phone"], row["assigned_status"]) == ("", "", "UNASSIGNED")
+    assert (row["mobile_phone"], row.get("business_phone"), row["assigned_status"]) == (
+        "",
+        None,
+        "UNASSIGNED",
+    )
 
 
 def test_new_id_taken_twice_in_one_request(api: Api) -> None:

@@ -110,19 +110,22 @@ def test_call_flow_lifecycle(scenario_api: Api) -> None:
     )
     assert {"template_name": "Call"} in defaults
 
-    # 3. a number on the link: ON (No Rules) until a template is attached
-    number = (
-        "<request><link><link_id>westbourne-web</link_id><method>BY AREA</method>"
-        "<voxnumber_idd>44</voxnumber_idd><area_code>20</area_code></link></request>"
-    )
-    assert api.put("Links", "attachVoxnumberToLink", number).status_code == 204
+    # 3. the fixture's number on the link: ON (No Rules) until a template is attached
     assert call_status(api, "westbourne-web") == "ON (No Rules)"
+    active_before = results(
+        api.get("Voxnumbers", "getVoxnumbers", {"call_status": "ACTIVE", "req_fields": "lid"})
+    )
+    assert {"link_id": "westbourne-web"} not in active_before
 
     # 4. attach with values (Ruby body); the contact is created on the fly and is ASSIGNED
     assert ruby(api, "PUT", "Links", "attachRuleTemplateToLinks", ATTACH).status_code == 204
     assert call_status(api, "westbourne-web") == "ON (Active)"
     active = results(api.get("Voxnumbers", "getVoxnumbers", {"call_status": "ACTIVE", "req_fields": "lid"}))
-    assert active == [{"link_id": "westbourne-web"}]
+    # both links the template went on carry a number (the fixture's), so both are now active
+    assert {r["link_id"] for r in active} == {r["link_id"] for r in active_before} | {
+        "westbourne-web",
+        "leeds-deli-web",
+    }
     contact = results(api.get("Contacts", "getContacts", {"contact_id": "agent-7"}))[0]
     assert contact == {
         "contact_id": "agent-7",

@@ -27,6 +27,7 @@ from tests.helpers import (
     totals,
     xml_of,
 )
+from tests.test_numbering_common import free_link_numbers
 
 #: the sandbox links of Demo Estates, in creation order
 ALL_LINKS = ["westbourne-web", "westbourne-paper", "leeds-deli-web", "paris-bistro-guide"]
@@ -170,15 +171,23 @@ def test_get_links_default_fields_and_creation_order(api: Api) -> None:
         "link_id": "westbourne-paper",
         "link_name": "Evening Standard",
         "link_type": "Newspaper",
-        "voxnumber": "",
-        "rule_name": "Shop menu",  # the fixture's IVR
+        "voxnumber": "442079460153",
+        "rule_name": "Shop menu",
         "click_to_call": "0",
     }
     assert rows[0]["click_to_call"] == "1"
+    # each link with traffic has a number; two of them run a call flow
+    assert [(r["voxnumber"], r["rule_name"]) for r in rows] == [
+        ("442079460148", ""),
+        ("442079460153", "Shop menu"),
+        ("441134960045", ""),
+        ("33199000758", "Call the agent"),
+    ]
     assert totals(resp) == (1, 1, 4)
 
 
 def test_voxnumber_and_rule_name_come_from_the_number_and_the_flow(api: Api) -> None:
+    free_link_numbers(api)  # the fixture's links without their numbers and flows
     give_number_and_flow(api, "leeds-deli-web", "441134960001", "Call Sales")
     rows = results(get_links(api, {"req_fields": "lid,vn,rn"}))
     by_id = {r["link_id"]: r for r in rows}
@@ -217,6 +226,7 @@ def test_unknown_node_id_filter_is_an_error(api: Api, node_id: str) -> None:
 
 
 def test_json_one_result_is_an_object_and_every_scalar_a_string(api: Api) -> None:
+    free_link_numbers(api)  # the fixture's links without their numbers
     resp = get_links(api, {"link_id": "westbourne-paper"}, output_json=True)
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "application/json"
@@ -307,6 +317,7 @@ def test_order_both_directions(api: Api, order: str, expected: list[str]) -> Non
 
 
 def test_order_on_voxnumber_and_rule_name(api: Api) -> None:
+    free_link_numbers(api)  # the fixture's links without their numbers and flows
     give_number_and_flow(api, "paris-bistro-guide", "33199000001", "A Flow")
     give_number_and_flow(api, "westbourne-paper", "442079460001", "B Flow")
     assert link_ids(api, {"order": "vn_DESC"})[:2] == ["westbourne-paper", "paris-bistro-guide"]
@@ -675,6 +686,7 @@ def test_create_links_isolation(api: Api) -> None:
 
 
 def test_rename_keeps_every_relation(api: Api) -> None:
+    free_link_numbers(api)  # the fixture's links without their numbers and flows
     give_number_and_flow(api, "westbourne-web", "442079460077", "Call Sales")
     body = pretty(php_link(link_id="westbourne-web", new_link_id="wb-site"))
     resp = php(api, "PUT", "updateLinks", body)
@@ -819,6 +831,7 @@ def test_delete_links(api: Api) -> None:
 
 
 def test_delete_returns_the_voxnumber_to_the_pool(api: Api) -> None:
+    free_link_numbers(api)  # the fixture's links without their numbers and flows
     give_number_and_flow(api, "leeds-deli-web", "441134960999", "Call Sales")
     with session(api) as db:
         assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -18,6 +18,7 @@ from tests.helpers import (
     totals,
     xml_of,
 )
+from tests.test_numbering_common import free_link_numbers
 
 PHP_CREATE = """<?xml version="1.0" encoding="utf-8"?>
 <request>
@@ -269,6 +270,7 @@ def test_update_errors(api: Api) -> None:
 
 
 def test_delete_cascades_links_and_frees_numbers(api: Api) -> None:
+    free_link_numbers(api)  # the fixture's links without their numbers and flows
     with api.dbs["sandbox"].transaction() as s:
         link_pk = s.scalar(select(Link.pk).where(Link.link_id == "westbourne-web"))
         account_pk = s.scalar(select(Link.account_pk).where(Link.pk == link_pk))

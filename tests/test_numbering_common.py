@@ -19,6 +19,27 @@ Tree = Mapping[str, Any]
 
 #: sandbox numbers owned by Demo Estates in the default fixture (all UNASSIGNED)
 DEMO_POOL = ["442079460040", "442079460085", "441134960013", "33199000580"]
+#: the numbers the fixture puts on Demo Estates' links with traffic, by link
+DEMO_ON_LINKS = {
+    "westbourne-web": "442079460148",
+    "westbourne-paper": "442079460153",
+    "leeds-deli-web": "441134960045",
+    "paris-bistro-guide": "33199000758",
+}
+
+
+def free_link_numbers(api: Api) -> None:
+    """Give the numbers on Demo Estates' links back to IOVOX's stock: the numbering tests start
+    from an account whose links have no number and whose only numbers are DEMO_POOL (UNASSIGNED,
+    then `ON (No Rules)` once attached, or `ON (Active)` on a link that runs one of the fixture's
+    call flows)."""
+    with api.dbs["sandbox"].transaction() as s:
+        for number in s.scalars(select(VoxNumber).where(VoxNumber.number.in_(DEMO_ON_LINKS.values()))):
+            assert number.link_pk is not None
+            number.account_pk = number.link_pk = number.purchased_at = None
+        assert len(DEMO_ON_LINKS) == 4
+
+
 #: Other Partner's numbers: one on other-link (OFF), one spare
 OTHER_ON_LINK = "441614960017"
 OTHER_SPARE = "441614960039"

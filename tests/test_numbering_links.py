@@ -13,6 +13,7 @@ from tests.test_numbering_common import (
     DEMO_POOL,
     OTHER_ON_LINK,
     OTHER_SPARE,
+    free_link_numbers,
     php,
     purchase_item,
     row_of,
@@ -21,6 +22,11 @@ from tests.test_numbering_common import (
 
 LONDON_A, LONDON_B, LEEDS, PARIS = DEMO_POOL
 POSTCODE_ERROR = "There is no VoxNumber available in your account for the Postcode {} or the fallback area"
+
+
+@pytest.fixture(autouse=True)
+def _links_without_numbers(api: Api) -> None:
+    free_link_numbers(api)
 
 
 def attach(api: Api, *links: dict[str, Any]) -> Any:

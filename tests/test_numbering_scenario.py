@@ -14,6 +14,7 @@ from tests.test_numbering_common import (
     DEMO_POOL,
     FRENCH_DETAILS,
     Receiver,
+    free_link_numbers,
     php,
     purchase_item,
     ruby,
@@ -29,6 +30,7 @@ def statuses(api: Api) -> dict[str, tuple[str, str, str]]:
 
 def test_numbering_lifecycle(scenario_api: Api) -> None:
     api = scenario_api
+    free_link_numbers(api)
     # start from an empty account: give the fixture's pool back
     resp = php(
         api,

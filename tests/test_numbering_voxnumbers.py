@@ -15,6 +15,7 @@ from tests.test_numbering_common import (
     DEMO_POOL,
     OTHER_ON_LINK,
     OTHER_SPARE,
+    free_link_numbers,
     owner_of,
     php,
     purchase_item,
@@ -25,6 +26,11 @@ from tests.test_numbering_common import (
 )
 
 ALL_FIELDS = "nid,nname,lid,lname,as,cs,cc,vn,vnt,vnco,vnci,vnpd"
+
+
+@pytest.fixture(autouse=True)
+def _links_without_numbers(api: Api) -> None:
+    free_link_numbers(api)
 
 
 def attach(api: Api, link_id: str, number: str) -> None:

@@ -122,3 +122,41 @@ def test_errors_of_earlier_parses_do_not_leak() -> None:
         "XML parse error. Entity 'bogus' not defined at line 1, column 17"
     ]
     assert xmlio.parse(b'<request><a xsi:nil="true"/></request>').children[0].nil
+
+
+@pytest.mark.parametrize(
+    ("result", "json"),
+    [
+        ([{}, {}], [{}, {}]),
+        ([{}], [{}]),  # a lone {} would be read by PHP as no row at all
+        ([{"a": "1"}], {"a": "1"}),
+        ([{"a": "1"}, {}], [{"a": "1"}, {}]),
+        ([{"g": {"i": [{}]}}], {"g": {"i": [{}]}}),
+        ([{"g": {"i": []}}], {"g": ""}),
+    ],
+)
+def test_records_without_fields_stay_objects(result: list[Any], json: Any) -> None:
+    data = xmlio.to_json_data("response", {"results": {"result": result}})
+    assert data == {"response": {"results": {"result": json}}}
+
+
+def test_shapes_always_list_and_split() -> None:
+    shapes = {"days/day": xmlio.ALWAYS_LIST, "sound_files/sound_file": xmlio.SPLIT_LIST}
+    tree = {
+        "one": {"days": {"day": ["MON"]}, "sound_files": {"sound_file": ["a"]}},
+        "two": {"days": {"day": ["MON", "TUE"]}, "sound_files": {"sound_file": ["a", "b"]}},
+        "none": {"days": {"day": []}, "sound_files": {"sound_file": []}},
+    }
+    assert xmlio.to_json_data("response", tree, shapes)["response"] == {
+        "one": {"days": {"day": ["MON"]}, "sound_files": {"sound_file": "a"}},
+        "two": {
+            "days": {"day": ["MON", "TUE"]},
+            "sound_files": [{"sound_file": "a"}, {"sound_file": "b"}],
+        },
+        "none": {"days": "", "sound_files": ""},
+    }
+    # without shapes: the plain mirror (one child an object, several a list)
+    assert xmlio.to_json_data("response", tree)["response"]["two"]["sound_files"] == {
+        "sound_file": ["a", "b"]
+    }
+    assert xmlio.to_json_data("response", tree)["response"]["one"]["days"] == {"day": "MON"}

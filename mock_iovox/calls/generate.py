@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_iovox.calls import numbers, traffic
+from mock_iovox.calls.outcomes import Outcomes, link_outcomes
 from mock_iovox.calls.traffic import Window
-from mock_iovox.db import Category, Contact, Link, Node, VoxNumber
+from mock_iovox.db import CallFlow, Category, Contact, Link, Node, VoxNumber
 
 #: the order of the values in each generated row (`generate` yields tuples: cheaper than dicts)
 COLUMNS = (
@@ -80,16 +81,20 @@ class LinkPlan:
     voicemail: bool
     alerts: bool
     home_region: int
+    #: what the link's number and flow let happen to a call (calls/outcomes.py)
+    outcomes: Outcomes
 
 
 def plan_links(session: Session, account_pk: int, rng: random.Random) -> list[LinkPlan]:
-    """The account's links (creation order), each with its traffic profile drawn from `rng`."""
+    """The account's links that carry a VoxNumber (creation order; only such a link can be
+    called), each with its traffic profile drawn from `rng` and its outcomes from its state."""
     rows = session.execute(
-        select(Link, Node, VoxNumber.number)
+        select(Link, Node, VoxNumber.number, VoxNumber.call_on, CallFlow)
         .join(Node, Node.pk == Link.node_pk)
-        .outerjoin(VoxNumber, VoxNumber.link_pk == Link.pk)
+        .join(VoxNumber, VoxNumber.link_pk == Link.pk)
+        .outerjoin(CallFlow, CallFlow.pk == Link.call_flow_pk)
         .where(Link.account_pk == account_pk)
-        .order_by(Link.pk)
+        .order_by(Link.pk, VoxNumber.pk)
     ).all()
     contacts = session.execute(
         select(Contact.pk, Contact.business_phone, Contact.mobile_phone)
@@ -97,7 +102,7 @@ def plan_links(session: Session, account_pk: int, rng: random.Random) -> list[Li
         .order_by(Contact.pk)
     ).all()
     plans = []
-    for i, (link, node, number) in enumerate(rows):
+    for i, (link, node, number, number_on, flow) in enumerate(rows):
         contact = contacts[i % len(contacts)] if contacts and rng.random() < 0.85 else None
         destination = (contact[1] or contact[2]) if contact else ""
         plans.append(
@@ -110,8 +115,7 @@ def plan_links(session: Session, account_pk: int, rng: random.Random) -> list[Li
                 link_id=link.link_id,
                 link_name=link.link_name,
                 link_type=link.link_type,
-                # links without a number yet get a stable fictional one (DECISIONS.md §5)
-                voxnumber=number or numbers.fallback_voxnumber(link.pk),
+                voxnumber=number,
                 contact_pk=contact[0] if contact else None,
                 destination=destination or numbers.fallback_destination(link.pk),
                 click_to_call=link.click_to_call,
@@ -121,6 +125,7 @@ def plan_links(session: Session, account_pk: int, rng: random.Random) -> list[Li
                 voicemail=rng.random() < 0.5,
                 alerts=rng.random() < 0.5,
                 home_region=rng.choices(range(len(numbers.REGIONS)), numbers.REGION_WEIGHTS)[0],
+                outcomes=link_outcomes(flow, number_on),
             )
         )
     return plans
@@ -186,12 +191,18 @@ def generate(
             has_vm = False
             recorded = False
             alert = False
-            rule = traffic.TO_OPERATOR
+            outcomes = plan.outcomes
+            rule = outcomes.forward
             destination = plan.destination
             r = rnd()
-            if r < 0.03:
+            if outcomes.blocked:
+                # no rule runs: nobody is called, the caller hears the platform's message
+                result = outcomes.blocked
+                rule = destination = ""
+                ring = 2 + int(r * 10)
+            elif r < 0.03 and outcomes.message:
                 result = traffic.ANSWERED
-                rule = traffic.MESSAGE
+                rule = outcomes.message
                 destination = ""
                 talk = 8 + int(rnd() * 25)
                 ring = 0
@@ -208,9 +219,9 @@ def generate(
                 result = traffic.MISSED_RESULTS[i]
                 if result == "NO_ANSWER":
                     ring = 20 + int(rnd() * 25)
-                    if plan.voicemail and rnd() < 0.45:
+                    if plan.voicemail and outcomes.voicemail and rnd() < 0.45:
                         has_vm = True
-                        rule = traffic.VOICEMAIL
+                        rule = outcomes.voicemail
                         voicemail = min(180, 4 + int(lognorm(2.8, 0.6)))
                 elif result == "CANCELLED":
                     ring = 2 + int(rnd() * 25)
@@ -220,7 +231,7 @@ def generate(
                     ring = 1 + int(rnd() * 8)
                 alert = plan.alerts and rnd() < 0.7
             duration = ring + talk + voicemail
-            api = plan.click_to_call and rnd() < 0.04
+            api = plan.click_to_call and not outcomes.blocked and rnd() < 0.04
             calls.append(
                 (
                     pk,

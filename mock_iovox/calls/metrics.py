@@ -7,6 +7,7 @@ average) is done on the page of rows returned.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, case, cast, distinct, extract, func
@@ -101,6 +102,11 @@ def format_row(row: dict[str, Any], days: int) -> None:
     for element, fmt in seconds.items():
         if element in row:
             row[element] = fmt(_number(row[element]))
+
+
+def period_text(start: datetime, end: datetime) -> str:
+    """`period` of every row (read by PHP's CallMetricModel; its format is not documented)."""
+    return f"{start:%Y-%m-%d %H:%M:%S} - {end:%Y-%m-%d %H:%M:%S}"
 
 
 def group_value(abbr: str, value: Any) -> str:

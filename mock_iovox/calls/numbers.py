@@ -1,8 +1,8 @@
 """Phone numbers of generated calls: only ranges reserved for drama and fiction (DECISIONS.md §5),
 so demo data can never ring a real person, plus the vendor's partial encoding of a caller.
 
-UK: Ofcom's drama ranges (020 7946 0xxx, 0113/0161 496 0xxx, 07700 900xxx, 0191 498 0xxx,
-0117 496 0xxx); France: 01 99 00 xx xx and 06 39 98 xx xx; North America: NXX 555-01xx.
+UK: Ofcom's drama ranges (020 7946 0xxx, 0113/0161 496 0xxx, 07700 900xxx, 0117 496 0xxx);
+France: 01 99 00 xx xx and 06 39 98 xx xx; North America: NXX 555-01xx.
 """
 
 from __future__ import annotations
@@ -50,8 +50,6 @@ REGIONS: tuple[Region, ...] = (
 #: how often a link's callers come from each region when the link has no home region (weights)
 REGION_WEIGHTS = (30, 12, 12, 30, 6, 4, 3, 3)
 
-#: tracking numbers for links that have no VoxNumber yet (Ofcom drama range 0191 498 0xxx)
-VOXNUMBER_PREFIX = "441914980"
 #: forwarding destination for links without a contact (Ofcom drama range 0117 496 0xxx)
 DESTINATION_PREFIX = "441174960"
 
@@ -68,10 +66,6 @@ def encode_origin(number: str) -> str:
 def callers(region: int) -> tuple[Caller, ...]:
     r = REGIONS[region]
     return tuple(Caller(n, encode_origin(n), r.location) for n in r.numbers())
-
-
-def fallback_voxnumber(index: int) -> str:
-    return f"{VOXNUMBER_PREFIX}{index % 1000:03d}"
 
 
 def fallback_destination(index: int) -> str:

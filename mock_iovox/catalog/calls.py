@@ -190,6 +190,10 @@ INTERFACE = Interface(
                 "call_result values besides ANSWERED (NO_ANSWER, BUSY, REJECTED, CANCELLED, FAILED) are "
                 "invented; so are rule_result values besides `Call to an Operator` (Voicemail, "
                 "Message Played).",
+                "A call to a number whose link has no call flow has call_result `NO RULES SET`, to a "
+                "number set OFF `NUMBER ON HOLD` (the vendor's call results as a customer lists them); "
+                "no rule runs, so rule_result, call_destination and talk time are empty and nothing "
+                "is recorded or e-mailed.",
                 "call_origin_encoded = the first 4 digits, `_`, then 16 upper-case hex digits of a hash "
                 "of the number (the shape of SPEC.md §7.2's example); the same caller always encodes "
                 "the same way.",
@@ -199,8 +203,8 @@ INTERFACE = Interface(
                 "cat_* are the categories of the call's link, node_cat_* of its node, contact_cat_* of "
                 "the contact the call was forwarded to, call_cat_* the call's own; each group is "
                 "written even when empty.",
-                "Generated calls are all direction IN; links without a VoxNumber show a fictional "
-                "0191 498 0xxx number.",
+                "Generated calls are all direction IN, and only reach links that carry a VoxNumber; "
+                "they follow the link's present state (its number, flow and call status).",
                 "The default fixture's calls cover the 90 whole days up to the mock clock's day when "
                 "it is loaded (`anchor: today`), so the default period always has data; they are "
                 "identical for the same seed and anchor day at any hour (a fixed `anchor` date makes "
@@ -231,7 +235,9 @@ INTERFACE = Interface(
                 "group_fields allowed values are GROUP_FIELDS; both group-field errors are invented.",
                 "Default req_fields (not documented) = every metric.",
                 "Rows are ordered by their group values; without group_fields there is one row.",
-                "`period` (read by PHP) is not emitted.",
+                "Every row carries `period` (read by PHP, format undocumented) after the metrics: "
+                "`YYYY-MM-DD HH:MM:SS - YYYY-MM-DD HH:MM:SS`, the sdt..edt window; with `req_fields=` "
+                "empty a row holds only `period` and the group values.",
                 "ave_calls_per_day = total_calls / calendar days of the sdt..edt window (both ends "
                 "included), with two decimals.",
                 "Averages are rounded to whole seconds (half up); totals and averages of an empty set "

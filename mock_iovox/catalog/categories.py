@@ -15,7 +15,15 @@ from mock_iovox.catalog.model import (
 )
 
 #: types of a category configuration (a top-level category); ENUM values compare upper-cased
-CONFIGURATION_TYPES = ("TREE", "QUARANTINE_DATE", "DELETION_DATE")
+CONFIGURATION_TYPES = ("TREE", "QUARANTINE_DATE", "DELETION_DATE", "DETACH_DATE")
+
+#: the date configurations every vendor account carries (label, type); their category_id is their
+#: label (the PHP client's vendor fixture `basic-response.json`, PHP-MODELS.md §2 Categories)
+BUILT_IN_CONFIGURATIONS = (
+    ("Quarantine Date", "Quarantine_Date"),
+    ("Deletion Date", "Deletion_Date"),
+    ("Detach Date", "Detach_Date"),
+)
 
 INTERFACE = Interface(
     "Categories",
@@ -43,8 +51,10 @@ INTERFACE = Interface(
             ),
             sources="PHP+RB+DOC",
             guesses=(
-                "Results come in creation order (no order parameter).",
-                "A configuration's `value` is empty.",
+                "Results come in creation order (no order parameter); an account's built-in date "
+                "configurations (Quarantine Date, Deletion Date, Detach Date, whose category_id is "
+                "their label) come after the fixture's own configurations.",
+                "A configuration's `value` is its label (as in the vendor's fixture).",
             ),
         ),
         Method(
@@ -154,7 +164,7 @@ INTERFACE = Interface(
             "Categories",
             "deleteCategories",
             Verb.DELETE,
-            "Deletes category values given as label;id pairs.",
+            "Deletes category values given as label;id or label;value pairs.",
             params=(QueryParam("categories", mandatory=True, empty_error="category_ids_empty"),),
             errors=errs(
                 category_ids_empty="Category IDs Empty",
@@ -165,6 +175,9 @@ INTERFACE = Interface(
             guesses=(
                 "A category's sub-tree is deleted with it.",
                 "A pair without `;` is read as a bare category id.",
+                "In `label;x`, x is first read as a category id, else as a value: every category with "
+                "that value below the configuration named by label is deleted (PHP documents "
+                "`Location;London`).",
                 "A label that is not the category's configuration label, or the id of a configuration "
                 "(deleted with deleteCategoryConfigurations), is `Category ID x of y does not exist`.",
                 "Attachments of the deleted categories to nodes, links, contacts and calls are removed.",

@@ -20,7 +20,11 @@ CONTACT_ID = PField("contact_id", "Contact ID", required=True)
 DETAIL_LISTING = Listing(
     (
         Field("contact_id", "contact_id", default=True),
-        *(Field(f.name, f.name, default=True) for f in CONTACT_DETAIL_FIELDS),
+        # an empty business_phone is left out: PHP reads "" as the phantom number [""]
+        *(
+            Field(f.name, f.name, default=True, omit_empty=f.name == "business_phone")
+            for f in CONTACT_DETAIL_FIELDS
+        ),
         Field("assigned_status", "assigned_status", default=True),
     ),
     selectable=False,
@@ -80,7 +84,10 @@ INTERFACE = Interface(
                 contact_id_not_found="Contact ID does not exist",
             ),
             sources="PHP+RB+DOC",
-            guesses=("`Contact ID Empty` is invented (PHP does not mark contact_id mandatory).",),
+            guesses=(
+                "`Contact ID Empty` is invented (PHP does not mark contact_id mandatory).",
+                'An empty business_phone is left out (PHP would read `""` as a phantom number).',
+            ),
         ),
         Method(
             "Contacts",

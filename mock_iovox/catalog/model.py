@@ -38,6 +38,14 @@ class PType(StrEnum):
     ENUM = "enum"  # one of `choices` (compared upper-case)
 
 
+class JsonList(StrEnum):
+    """How a repeated child is written in JSON where "one → object, several → list" breaks the PHP
+    client's models (PHP-MODELS.md §3); the values are xmlio's ALWAYS_LIST / SPLIT_LIST."""
+
+    ALWAYS = "always"  # a list even with one child: `"days":{"day":["MON"]}`
+    SPLIT = "split"  # several children: `"sound_files":[{"sound_file":"a"},{"sound_file":"b"}]`
+
+
 class Response(StrEnum):
     """What a successful call answers with."""
 
@@ -86,6 +94,9 @@ class Field:
     group: str | None = None
     #: key into Method.errors when this field is requested on its own (getCategories `chc`)
     alone_error: str | None = None
+    #: leave the element out when its value is empty: dates the PHP models read "" as "now", phones
+    #: they read "" as a phantom number (PHP-MODELS.md §3 traps 8-10)
+    omit_empty: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +180,8 @@ class Method:
     #: which sources know the method (SPEC.md §4 last column) and notes on what the mock guesses
     sources: str = ""
     guesses: tuple[str, ...] = ()
+    #: JSON shape of repeated children, keyed "wrapper/child" (e.g. "days/day": JsonList.ALWAYS)
+    json_lists: Mapping[str, JsonList] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:

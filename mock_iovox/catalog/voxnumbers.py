@@ -65,7 +65,8 @@ INTERFACE = Interface(
                     Field("vnt", "voxnumber_type", default=True),
                     Field("vnco", "voxnumber_country", default=True),
                     Field("vnci", "voxnumber_city", default=True),
-                    Field("vnpd", "purchase_date", default=True),
+                    # PHP reads an empty date as "now" (PHP-MODELS.md §3 trap 8)
+                    Field("vnpd", "purchase_date", default=True, omit_empty=True),
                 ),
             ),
             response=Response.LIST,
@@ -78,6 +79,8 @@ INTERFACE = Interface(
             sources="PHP+RB+DOC",
             guesses=(
                 "No documented default order: creation (purchase) order, oldest first.",
+                "A number without a purchase date leaves `purchase_date` out (PHP reads an empty "
+                "date as now).",
                 "voxnumber_type is written `LOCAL` (bought as GEOGRAPHIC), `NATIONAL` or `TOLLFREE`; "
                 "the filter is an exact, case-insensitive match that also accepts the purchase name "
                 "(`GEOGRAPHIC`), not checked against a list.",

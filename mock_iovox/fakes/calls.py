@@ -31,6 +31,9 @@ from mock_iovox.fakes.fixtures import FixtureError, Loader, account_section
 # numbering section (which attaches numbers to links) must register first.
 with contextlib.suppress(ModuleNotFoundError):
     importlib.import_module("mock_iovox.fakes.numbering")
+# the same for call flows: a link's calls follow its flow (calls/outcomes.py)
+with contextlib.suppress(ModuleNotFoundError):
+    importlib.import_module("mock_iovox.fakes.flows")
 
 
 def _anchor(loader: Loader, value: Any, place: str) -> date:

@@ -24,6 +24,7 @@ from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mock_iovox.catalog.categories import BUILT_IN_CONFIGURATIONS
 from mock_iovox.db import (
     Account,
     ApiUser,
@@ -197,6 +198,7 @@ class Loader:
         categories: dict[str, Category] = {}
         for i, conf in enumerate(data.get("category_configurations") or [], 1):
             self.configuration(account, conf, categories, f"{place}.category_configurations[{i}]")
+        self.built_in_configurations(account, categories)
         for i, cat in enumerate(data.get("categories") or [], 1):
             self.category(account, cat, categories, f"{place}.categories[{i}]")
         for i, node in enumerate(data.get("nodes") or [], 1):
@@ -240,6 +242,21 @@ class Loader:
         self.session.flush()
         cat.root_pk = cat.pk
         known[cat.category_id] = cat
+
+    def built_in_configurations(self, account: Account, known: dict[str, Category]) -> None:
+        """The date configurations every vendor account has, unless the fixture defines the label;
+        created at the account's creation (the epoch), so other stamps do not move."""
+        labels = {c.label for c in known.values() if c.parent_pk is None}
+        for label, kind in BUILT_IN_CONFIGURATIONS:
+            if label in labels or label in known:
+                continue
+            cat = Category(
+                account_pk=account.pk, category_id=label, label=label, type=kind, created_at=self.epoch
+            )
+            self.session.add(cat)
+            self.session.flush()
+            cat.root_pk = cat.pk
+            known[cat.category_id] = cat
 
     def category(
         self, account: Account, data: Mapping[str, Any], known: dict[str, Category], place: str

@@ -19,7 +19,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from mock_iovox.catalog import find_method
-from mock_iovox.catalog.model import Method
+from mock_iovox.catalog.model import Listing, Method
 from mock_iovox.db import Account, Base
 from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.params import View
@@ -43,7 +43,9 @@ class ListResult:
     page: int
     limit: int
 
-    def envelope(self) -> Tree:
+    def envelope(self, listing: Listing | None = None) -> Tree:
+        if listing is not None:
+            omit_empty(listing, self.rows)
         pages = math.ceil(self.total / self.limit) if self.total else 0
         return {
             "current_page": self.page,
@@ -54,6 +56,25 @@ class ListResult:
 
 
 HandlerResult = ListResult | Tree | Binary | None
+
+
+def omit_empty(listing: Listing, rows: list[dict[str, Any]]) -> None:
+    """Drop the `omit_empty` fields (Field.omit_empty) whose value is "", in rows and in the items
+    of their groups, in place: the PHP models misread an empty date, flag or phone."""
+    top = [f.element for f in listing.fields if f.omit_empty and f.group is None]
+    grouped = [(*f.group.split("/", 1), f.element) for f in listing.fields if f.omit_empty and f.group]
+    if not top and not grouped:
+        return
+    for row in rows:
+        for element in top:
+            if row.get(element) == "":
+                del row[element]
+        for wrapper, child, element in grouped:
+            holder = row.get(wrapper)
+            items = holder.get(child) if isinstance(holder, dict) else None
+            for item in items if isinstance(items, list) else [items] if isinstance(items, dict) else []:
+                if item.get(element) == "":
+                    del item[element]
 
 
 @dataclass(slots=True)

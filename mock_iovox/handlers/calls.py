@@ -137,20 +137,21 @@ def get_call_metrics(ctx: Ctx) -> ListResult:
     view = ctx.view
     assert view is not None
     columns = metrics.metric_columns()
+    # with `req_fields=` empty a hidden count still makes the query aggregate
+    aggregates = [columns[f.abbr].label(f.abbr) for f in view.fields] or [func.count().label("n")]
     query = (
-        stmt.with_only_columns(
-            *[columns[f.abbr].label(f.abbr) for f in view.fields], *groups, func.count().over().label("total")
-        )
+        stmt.with_only_columns(*aggregates, *groups, func.count().over().label("total"))
         .order_by(*groups)
         .offset(view.offset)
         .limit(view.limit)
     )
     rows: list[dict[str, Any]] = []
     total = 0
-    width = len(view.fields)
+    width = len(aggregates)
     for record in ctx.session.execute(query):
         row = {f.element: text_value(record[i]) for i, f in enumerate(view.fields)}
         metrics.format_row(row, period.days)
+        row["period"] = metrics.period_text(period.start, period.end)
         for name, value in zip(names, record[width : width + len(groups)], strict=True):
             row[GROUP_FIELDS[name]] = metrics.group_value(name, value)
         rows.append(row)

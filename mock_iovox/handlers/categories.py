@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import case, delete, func, literal, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import Category
@@ -24,7 +24,12 @@ ROOT = aliased(Category, name="root")
 UP = aliased(Category, name="up")
 
 #: canonical spelling of each configuration type (the ENUM check hands the value upper-cased)
-TYPE_NAMES = {"TREE": "Tree", "QUARANTINE_DATE": "Quarantine_Date", "DELETION_DATE": "Deletion_Date"}
+TYPE_NAMES = {
+    "TREE": "Tree",
+    "QUARANTINE_DATE": "Quarantine_Date",
+    "DELETION_DATE": "Deletion_Date",
+    "DETACH_DATE": "Detach_Date",
+}
 COLOUR = re.compile(r"#?[0-9A-Fa-f]{6}")
 
 
@@ -73,7 +78,8 @@ def get_categories(ctx: Ctx) -> ListResult:
     columns: dict[str, SqlExpr] = {
         "cid": Category.category_id,
         "cl": Category.label,
-        "cv": Category.value,
+        # a configuration's value is its label (the vendor's fixture)
+        "cv": case((Category.parent_pk.is_(None), Category.label), else_=Category.value),
         "chc": child_count,
     }
     return run_listing(ctx, stmt, columns, [Category.pk])
@@ -216,7 +222,8 @@ def create_category_configurations(ctx: Ctx) -> Tree:
 
 @handles("Categories", "deleteCategories")
 def delete_categories(ctx: Ctx) -> None:
-    # `label;id` pairs (a bare id is accepted); the label, when given, must be the id's configuration
+    # `label;id` or `label;value` pairs (a bare id is accepted); the label, when given, must be the
+    # category's configuration
     pairs = [part.rpartition(";") for part in split_ids(ctx.params["categories"])]
     wanted = [(label.strip(), cid.strip()) for label, _, cid in pairs]
     existing = categories_by_id(ctx, {cid for _, cid in wanted if cid})
@@ -226,20 +233,44 @@ def delete_categories(ctx: Ctx) -> None:
             select(Category).where(Category.pk.in_({c.root_pk for c in existing.values()}))
         )
     }
+    by_value = values_by_label(ctx, {(label, x) for label, x in wanted if label and x})
     total = len(wanted)
     doomed: set[int] = set()
     for x, (label, cid) in enumerate(wanted, 1):
         cat = existing.get(cid)
         if not cid:
             ctx.add("category_id_empty", x=x, y=total)
-        elif cat is None or cat.parent_pk is None or (label and roots.get(cat.root_pk or 0) != label):
+        elif (
+            cat is not None
+            and cat.parent_pk is not None
+            and (not label or roots.get(cat.root_pk or 0) == label)
+        ):
+            doomed.add(cat.pk)
+        elif by_value.get((label, cid)):
+            doomed.update(by_value[(label, cid)])
+        else:
             # configurations go through deleteCategoryConfigurations
             ctx.add("category_id_not_found", x=x, y=total)
-        else:
-            doomed.add(cat.pk)
     ctx.check()
     # the sub-tree and every attachment follow through ON DELETE CASCADE
     ctx.session.execute(delete(Category).where(Category.pk.in_(doomed)))
+
+
+def values_by_label(ctx: Ctx, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], set[int]]:
+    """(configuration label, value) -> pks of the categories with that value below it."""
+    if not pairs:
+        return {}
+    stmt = select(Category.label, Category.value, Category.pk).where(
+        Category.account_pk == ctx.account_pk,
+        Category.parent_pk.is_not(None),
+        Category.label.in_({label for label, _ in pairs}),
+        Category.value.in_({value for _, value in pairs}),
+    )
+    out: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for label, value, pk in ctx.session.execute(stmt):
+        if (label, value) in pairs:
+            out[(label, value)].add(pk)
+    return out
 
 
 @handles("Categories", "deleteCategoryConfigurations")

@@ -101,11 +101,13 @@ def _stock(region: NumberRegion) -> Any:
 def order_document(order: PurchaseOrder) -> Tree:
     """purchaseVoxNumbers' answer (SPEC.md §5.9); also getOrderDetails' and the callback's body."""
     numbers: list[dict[str, str]] = json.loads(order.numbers_json)
-    return {
+    # no empty leaf: PHP's simplexml path reads `<area_code/>` as [] and throws (PHP-MODELS.md §4)
+    document: dict[str, Any] = {
         "order_reference": order.reference,
         "order_status": order.status,
-        "voxnumbers": {"voxnumber": numbers},
+        "voxnumbers": {"voxnumber": [{k: v for k, v in n.items() if v} for n in numbers]},
     }
+    return {k: v for k, v in document.items() if v}
 
 
 def _check_callback_url(ctx: Ctx) -> str:
