@@ -62,6 +62,16 @@ PROTOCOL_GUESSES = (
     'JSON: an empty `<results/>` is `"results": ""`; every other empty element is `""`.',
     "Create methods answer 201 echoing the ids they created (DECISIONS.md §1).",
     "The mock's clock is UTC; `node_date`/`link_date` default to the time of the request.",
+    "At most 1,000 items per request where the vendor documents no maximum (body items, comma-separated "
+    "ids, repeated query values): more → 400 `You can only send a maximum of 1000 items in a single "
+    "request`, alone.",
+    "At most 100 `<error>` elements per answer: the 100th says `Too Many Errors: N more not shown`.",
+    "A body of more than 32,000 elements → 400 `Request Too Large: the XML has more than 32000 elements`; "
+    "an element with more than 64 attributes → 400 `XML Invalid: element E has more than 64 attributes at "
+    "line L`.",
+    "Numbers are ASCII digits only (no Unicode digits), at most 18 of them; `page` above 10^12 → `Page "
+    "Number not an integer`; a `limit` of any length outside 1..max → `Limit must be between 1 and …`.",
+    "`X-Forwarded-For` is believed only from a `--trusted-proxy` peer; `Forwarded` and `X-Real-IP` never.",
 )
 
 

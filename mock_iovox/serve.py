@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from typing import Any
 
 import uvicorn
 
@@ -21,11 +22,21 @@ def _http_listener(settings: Settings) -> threading.Thread:
         port=settings.http_port,
         log_level=settings.log_level,
         lifespan="off",
+        **HARDENING,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="http-listener", daemon=True)
     thread.start()
     return thread
+
+
+#: uvicorn settings every listener gets (issue 14). uvicorn's own proxy-header handling is off: it
+#: trusts X-Forwarded-For from loopback by default, which let a local caller pick its address past
+#: the users' IP ranges. The one implementation is ours (auth.client_ip, `--trusted-proxy`).
+HARDENING: dict[str, Any] = {
+    "proxy_headers": False,
+    "forwarded_allow_ips": "",
+}
 
 
 class ListenError(RuntimeError):
@@ -66,12 +77,13 @@ def run(settings: Settings) -> None:
         "port": settings.port,
         "log_level": settings.log_level,
         "server_header": False,
+        **HARDENING,
         **ssl_args,
     }
     if settings.workers > 1:
         for db in databases.values():
             db.dispose()
         os.environ.update(to_environ(settings))
-        uvicorn.run("mock_iovox.app:app_from_environ", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+        uvicorn.run("mock_iovox.app:app_from_environ", factory=True, workers=settings.workers, **common)
     else:
-        uvicorn.run(create_app(settings, databases), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, databases), **common)
