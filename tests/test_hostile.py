@@ -197,3 +197,42 @@ def test_integer_payload_fields_ascii_and_bounded(api: Api, value: str) -> None:
     resp = api.post("Purchase", "purchaseVoxNumbers", body)
     assert resp.status_code == 400, resp.text
     assert (400, "Quantity 1 of 1 not an integer") in errors_of(resp), resp.text
+
+
+# --- item 11: every verb reaches the dispatcher -------------------------------------------------
+
+
+@pytest.mark.parametrize("verb", ["TRACE", "PROPFIND", "MKCOL", "CONNECT"])
+def test_unusual_verbs_get_the_vendor_shape(api: Api, verb: str) -> None:
+    resp = api.request(verb, "/Nodes?v=3&method=getNodes")
+    assert_errors(resp, 400, [f"Request Method must be GET. {verb} attempted"])
+    resp = api.request(verb, "/Nodes?v=3&method=getNodes", headers={"secureKey": "nope"})
+    assert_errors(resp, 401, ["HTTP 401: Unauthorized"])
+
+
+# --- item 6: the body is read only after authentication ----------------------------------------
+
+
+def test_body_is_not_read_before_authentication(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_iovox import app as app_module
+
+    reads: list[int] = []
+    real = app_module.read_body
+
+    async def counting(request: object, limit: int) -> bytes:
+        reads.append(limit)
+        return await real(request, limit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_module, "read_body", counting)
+    resp = api.post(NODES, "createNodes", nodes_body(1), headers={"secureKey": "wrong"})
+    assert_errors(resp, 401, ["HTTP 401: Unauthorized"])
+    resp = api.post("Nopes", "createNodes", nodes_body(1))
+    assert_errors(resp, 400, ["Interface does not exist: Nopes"])
+    resp = api.request("PUT", "/Nodes?v=3&method=createNodes", content=nodes_body(1).encode())
+    assert_errors(resp, 400, ["Request Method must be POST. PUT attempted"])
+    assert reads == []
+    # a method without a body does not read one either
+    assert api.request("GET", "/Nodes?v=3&method=getNodes", content=b"<x/>").status_code == 200
+    assert reads == []
+    assert api.post(NODES, "createNodes", nodes_body(1)).status_code == 201
+    assert len(reads) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,3 +70,38 @@ def test_trusted_proxy_forwarded_for_is_believed_both_ways(proxied: Server) -> N
         assert_errors(resp, 401, ["HTTP 401: Unauthorized"])
         # without the header the peer (loopback) counts
         assert c.get(GET_NODES, headers=LOCAL).status_code == 200
+
+
+def _raw(server: Server, verb: str, target: str, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    """One request whose headers are sent and whose body (if announced) is not."""
+    conn = http.client.HTTPSConnection("localhost", server.port, context=server.context(), timeout=10)
+    try:
+        conn.putrequest(verb, target, skip_accept_encoding=True)
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.getheader("content-type") or "", resp.read()
+    finally:
+        conn.close()
+
+
+def test_unauthenticated_body_is_answered_before_it_is_sent(plain: Server) -> None:
+    # 19 MB announced, nothing sent: the 401 comes from the headers alone (issue 14 item 6)
+    started = time.monotonic()
+    status, ctype, body = _raw(
+        plain,
+        "POST",
+        "/Nodes?" + php_query("createNodes"),
+        {**LAN, "secureKey": "wrong", "Content-Length": str(19 * 1024 * 1024)},
+    )
+    assert time.monotonic() - started < 5
+    assert (status, ctype.split(";")[0]) == (401, "application/xml")
+    assert b"HTTP 401: Unauthorized" in body
+
+
+@pytest.mark.parametrize("verb", ["TRACE", "PROPFIND", "CONNECT"])
+def test_unusual_verbs_over_tls_get_the_vendor_shape(plain: Server, verb: str) -> None:
+    status, ctype, body = _raw(plain, verb, GET_NODES, LOCAL)
+    assert (status, ctype.split(";")[0]) == (400, "application/xml"), body
+    assert f"Request Method must be GET. {verb} attempted".encode() in body

@@ -118,9 +118,10 @@ def prepare(settings: Settings, databases: Mapping[str, Database]) -> None:
     """Create the schema and load the fixture into every database that has not been loaded yet."""
     fixture = read_fixture(settings.fixture)
     for db in databases.values():
-        db.create_schema()
-        if db.get_meta(META_FIXTURE) is None:
-            load(db, fixture)
+        with db.setup() as session:  # one instance at a time: the others find it loaded
+            loaded = session.scalar(select(MockMeta.value).where(MockMeta.key == META_FIXTURE))
+            if loaded is None:
+                load_into(session, db.env, fixture)
 
 
 def reset(db: Database, fixture: Fixture) -> None:
@@ -139,23 +140,27 @@ def _import_sections() -> None:
 
 
 def load(db: Database, fixture: Fixture) -> None:
-    _import_sections()
-    env_data = fixture.environments.get(db.env) or {}
-    seed = fixture.seed ^ zlib.crc32(db.env.encode())
     with db.transaction() as session:
-        loader = Loader(session, fixture.epoch, seed, f"{fixture.path.name}:{db.env}")
-        for name, env_fn in ENV_SECTIONS.items():
-            if env_data.get(name) is not None:
-                env_fn(loader, env_data[name], name)
-        for i, account in enumerate(env_data.get("accounts") or [], 1):
-            loader.account(account, f"accounts[{i}]")
-        session.add_all(
-            [
-                MockMeta(key=META_FIXTURE, value=str(fixture.path)),
-                MockMeta(key=META_FIXTURE_SHA, value=fixture.sha256),
-                MockMeta(key=META_SEED, value=str(seed)),
-            ]
-        )
+        load_into(session, db.env, fixture)
+
+
+def load_into(session: Session, env: str, fixture: Fixture) -> None:
+    _import_sections()
+    env_data = fixture.environments.get(env) or {}
+    seed = fixture.seed ^ zlib.crc32(env.encode())
+    loader = Loader(session, fixture.epoch, seed, f"{fixture.path.name}:{env}")
+    for name, env_fn in ENV_SECTIONS.items():
+        if env_data.get(name) is not None:
+            env_fn(loader, env_data[name], name)
+    for i, account in enumerate(env_data.get("accounts") or [], 1):
+        loader.account(account, f"accounts[{i}]")
+    session.add_all(
+        [
+            MockMeta(key=META_FIXTURE, value=str(fixture.path)),
+            MockMeta(key=META_FIXTURE_SHA, value=fixture.sha256),
+            MockMeta(key=META_SEED, value=str(seed)),
+        ]
+    )
 
 
 class Loader:
