@@ -158,4 +158,7 @@ def open_databases(settings: Settings) -> dict[str, Database]:
 
 def app_from_environ() -> Starlette:
     """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
+    from mock_iovox.lifeline import exit_with_parent
+
+    exit_with_parent()
     return create_app(from_environ())

@@ -72,6 +72,14 @@ PROTOCOL_GUESSES = (
     "Numbers are ASCII digits only (no Unicode digits), at most 18 of them; `page` above 10^12 → `Page "
     "Number not an integer`; a `limit` of any length outside 1..max → `Limit must be between 1 and …`.",
     "`X-Forwarded-For` is believed only from a `--trusted-proxy` peer; `Forwarded` and `X-Real-IP` never.",
+    "HTTP layer: a request target over 64 KiB → 414 `Request URI Too Long: at most 65536 bytes`; more than "
+    "100 headers or 64 KiB of them → 431 `Request Header Fields Too Large: …`; an unparsable request → 400 "
+    "`Bad Request: the HTTP request could not be parsed`; all as `<errors>`, then the connection closes. "
+    "Headers must arrive within 10 s of connecting or of the previous response.",
+    "Any HTTP verb reaches the API: one the method does not take (TRACE, PROPFIND …) → `Request Method must "
+    "be X. Y attempted`.",
+    "Authentication comes from the headers before the body is read: a wrong key is answered 401 without "
+    "reading (or waiting for) the body; a method without a body never reads one.",
 )
 
 
