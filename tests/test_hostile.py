@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -236,3 +237,101 @@ def test_body_is_not_read_before_authentication(api: Api, monkeypatch: pytest.Mo
     assert reads == []
     assert api.post(NODES, "createNodes", nodes_body(1)).status_code == 201
     assert len(reads) == 1
+
+
+# --- items 7 and 8: secrets ---------------------------------------------------------------------
+
+
+def test_keys_are_stored_as_salted_hashes(api: Api) -> None:
+    from mock_iovox.db import ApiUser
+    from tests.helpers import SANDBOX_KEY
+
+    with api.dbs["sandbox"].sessions() as s:
+        stored = list(s.scalars(select(ApiUser.secure_key)))
+    assert stored and all(k.startswith("sha256$") for k in stored)
+    assert all(SANDBOX_KEY not in k for k in stored)
+    assert len(set(stored)) == len(stored)  # salted: never two equal
+    assert SANDBOX_KEY.encode() not in (api.settings.data_dir / "sandbox.sqlite3").read_bytes()
+
+
+def test_key_check() -> None:
+    from mock_iovox.auth import hash_key, key_matches
+
+    stored = hash_key("k1")
+    assert key_matches(stored, "k1")
+    assert not key_matches(stored, "k2") and not key_matches(stored, "K1")
+    assert not key_matches("k1", "k1")  # a clear key in the database matches nothing
+    assert not key_matches("sha256$zz$00", "k1") and not key_matches("", "")
+
+
+def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings) -> None:
+    from sqlalchemy import update
+
+    from mock_iovox.app import open_databases
+    from mock_iovox.db import ApiUser
+    from mock_iovox.fakes.fixtures import prepare
+    from tests.helpers import SANDBOX_KEY, SANDBOX_USER
+
+    dbs = open_databases(settings)
+    with dbs["sandbox"].transaction(write=True) as s:
+        s.execute(update(ApiUser).where(ApiUser.username == SANDBOX_USER).values(secure_key=SANDBOX_KEY))
+    prepare(settings, dbs)
+    with dbs["sandbox"].sessions() as s:
+        stored = s.scalar(select(ApiUser.secure_key).where(ApiUser.username == SANDBOX_USER))
+    assert stored is not None and stored.startswith("sha256$")
+    for db in dbs.values():
+        db.dispose()
+    client = Api(settings)
+    try:
+        assert client.get(NODES, "getNodes").status_code == 200
+    finally:
+        client.close()
+
+
+def test_database_files_are_private(tmp_path: Path) -> None:
+    import stat
+
+    from mock_iovox.app import open_databases
+    from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.settings import DEFAULT_FIXTURE
+
+    old = tmp_path / "sandbox.sqlite3"
+    old.touch(mode=0o644)
+    settings = Settings(data_dir=tmp_path, fixture=DEFAULT_FIXTURE)
+    dbs = open_databases(settings)
+    prepare(settings, dbs)
+    files = sorted(tmp_path.glob("*.sqlite3*"))
+    assert {f.name for f in files} >= {"sandbox.sqlite3", "production.sqlite3"}
+    for f in files:
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+    for db in dbs.values():
+        db.dispose()
+
+
+def test_printed_database_url_masks_the_password() -> None:
+    from mock_iovox.db.engine import masked_url
+
+    shown = masked_url("postgresql+psycopg://mock:s3cret@db:5432/iovox_{env}")
+    assert shown == "postgresql+psycopg://mock:***@db:5432/iovox_{env}"
+    assert masked_url("sqlite:////data/{env}.sqlite3") == "sqlite:////data/{env}.sqlite3"
+
+
+def test_private_keys_are_created_0600(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+
+    from mock_iovox import certs
+
+    modes: dict[str, int] = {}
+    real_open = os.open
+
+    def watching(path: str, flags: int, mode: int = 0o777, *a: object, **kw: object) -> int:
+        if str(path).endswith(".key"):
+            modes[os.path.basename(path)] = mode
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", watching)
+    paths, _ = certs.ensure(tmp_path)
+    assert modes == {"ca.key": 0o600, "server.key": 0o600}
+    for key in (paths.ca_key, paths.server_key):
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600

@@ -212,3 +212,9 @@ def test_workers_exit_when_the_master_is_killed(tmp_path: Path) -> None:
     assert not any(_alive(p) for p in workers)
     again = start(tmp_path / "again", port=srv.port, extra=("--env", "sandbox"))  # the port is free
     stop(again)
+
+
+def test_banner_credentials_come_from_the_fixture(plain: Server) -> None:
+    out = plain.log.read_text()
+    assert f"username LanOnly, secureKey {LAN['secureKey']} (sandbox)" in out
+    assert "RestUserName" not in out  # no hard-coded key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,21 @@ def _sqlite_begin(conn: Connection) -> None:
     )
 
 
+def _private_file(path: Path) -> None:
+    """The SQLite file, readable by its owner only (0600; SQLite gives its -wal and -shm files the
+    same mode). Created so from the start: never a moment at 0644."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)  # a file from an earlier version
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: the password masked."""
+    if "://" not in url or "@" not in url:
+        return url
+    return make_url(url).render_as_string(hide_password=True).replace("%7Benv%7D", "{env}")
+
+
 def _raw_sqlite(conn: Connection) -> Any:
     """The pysqlite connection under `conn` (a PRAGMA outside any transaction)."""
     raw = conn.connection.driver_connection
@@ -69,7 +85,7 @@ class Database:
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(parsed.database))
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         self.backend = parsed.get_backend_name()

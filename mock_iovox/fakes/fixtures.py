@@ -13,7 +13,7 @@ import importlib
 import ipaddress
 import pkgutil
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mock_iovox.auth import hash_key, is_hashed
 from mock_iovox.db import (
     Account,
     ApiUser,
@@ -114,6 +115,23 @@ def read_fixture(path: Path) -> Fixture:
     return Fixture(path, hashlib.sha256(raw).hexdigest(), seed, epoch, data["environments"])
 
 
+def first_users(path: Path, environments: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(environment, username, key) of the first user of each environment's first account, for the
+    banner; nothing when the fixture cannot be read (serving reports that itself)."""
+    try:
+        fixture = read_fixture(path)
+    except FixtureError:
+        return []
+    found = []
+    for env in environments:
+        for account in (fixture.environments.get(env) or {}).get("accounts") or []:
+            users = account.get("users") or []
+            if users and users[0].get("username") and users[0].get("secure_key"):
+                found.append((env, str(users[0]["username"]), str(users[0]["secure_key"])))
+                break
+    return found
+
+
 def prepare(settings: Settings, databases: Mapping[str, Database]) -> None:
     """Create the schema and load the fixture into every database that has not been loaded yet."""
     fixture = read_fixture(settings.fixture)
@@ -122,6 +140,9 @@ def prepare(settings: Settings, databases: Mapping[str, Database]) -> None:
             loaded = session.scalar(select(MockMeta.value).where(MockMeta.key == META_FIXTURE))
             if loaded is None:
                 load_into(session, db.env, fixture)
+            for user in session.scalars(select(ApiUser)):  # databases of earlier versions held keys
+                if not is_hashed(user.secure_key):
+                    user.secure_key = hash_key(user.secure_key)
 
 
 def reset(db: Database, fixture: Fixture) -> None:
@@ -211,7 +232,8 @@ class Loader:
         user = ApiUser(
             account_pk=account.pk,
             username=self.need(data, "username", place),
-            secure_key=self.need(data, "secure_key", place),
+            # the fixture declares keys in clear (it is a mock); the database holds salted hashes
+            secure_key=hash_key(self.need(data, "secure_key", place)),
         )
         cidrs = data.get("allowed_ips") or list(DEFAULT_ALLOWED)
         for cidr in cidrs:
