@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import anyio
@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_iovox import errors, xmlio
@@ -21,7 +21,17 @@ from mock_iovox.dispatch import Dispatcher, Incoming, Outgoing, error_response, 
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings, from_environ
 
-ALL_VERBS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+class AnyVerb:
+    """An endpoint for every HTTP method (TRACE, PROPFIND …): the dispatcher answers a verb the
+    method does not take in the vendor's shape (`Request Method must be …`), where a Route with a
+    method list would answer Starlette's plain-text 405 (issue 14 item 11)."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.app = request_response(endpoint)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 class BodyTooLarge(Exception):
@@ -31,7 +41,7 @@ class BodyTooLarge(Exception):
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body whatever its Content-Type (DECISIONS.md §1), refused past `limit` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
@@ -86,11 +96,6 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
 
     async def vendor(request: Request) -> Response:
         head = request.method == "HEAD"
-        try:
-            body = await read_body(request, settings.max_body_bytes)
-        except BodyTooLarge:
-            err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=settings.max_body_bytes))
-            return to_response(error_response([err]), head)
         incoming = Incoming(
             verb=request.method,
             path=request.url.path,
@@ -98,9 +103,18 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             headers=request.headers,
             host=request.headers.get("host", ""),
             peer=request.client.host if request.client else None,
-            body=body,
+            body=b"",
         )
-        out = await anyio.to_thread.run_sync(dispatcher.handle, incoming, limiter=limiter)
+        # authenticated from the headers first: a body is read only for a caller who may send one
+        admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, limiter=limiter)
+        if isinstance(admitted, Outgoing):
+            return to_response(admitted, head)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=settings.max_body_bytes))
+            return to_response(error_response([err]), head)
+        out = await anyio.to_thread.run_sync(dispatcher.run, admitted, body, limiter=limiter)
         return to_response(out, head)
 
     async def health(_: Request) -> Response:
@@ -116,7 +130,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     return Starlette(
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
-            Route("/{path:path}", vendor, methods=ALL_VERBS),
+            Route("/{path:path}", AnyVerb(vendor)),
         ],
         middleware=[Middleware(FaultBarrier)],
         lifespan=lifespan,
@@ -144,4 +158,7 @@ def open_databases(settings: Settings) -> dict[str, Database]:
 
 def app_from_environ() -> Starlette:
     """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
+    from mock_iovox.lifeline import exit_with_parent
+
+    exit_with_parent()
     return create_app(from_environ())

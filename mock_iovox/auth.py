@@ -6,8 +6,10 @@ and neither does the mock (DECISIONS.md §2 stage 3).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,9 +22,38 @@ from mock_iovox.db import ApiUser, IpRange
 from mock_iovox.errors import ErrorList, IovoxError
 from mock_iovox.settings import IPNetwork
 
-# A key that no user has, compared against when the user is unknown, so that an unknown user and a
-# wrong key take the same time.
-_DUMMY_KEY = "0" * 32
+#: How keys are stored (issue 14 item 7): HMAC-SHA256 of the key under a random per-user salt,
+#: `sha256$<salt hex>$<digest hex>`. The vendor's keys are 128-bit random strings, so a fast hash
+#: is enough, and it runs on every request (a slow KDF would cost each call milliseconds).
+KEY_SCHEME = "sha256"
+
+
+def hash_key(key: str, salt: bytes | None = None) -> str:
+    salt = os.urandom(16) if salt is None else salt
+    digest = hmac.new(salt, key.encode(), hashlib.sha256).hexdigest()
+    return f"{KEY_SCHEME}${salt.hex()}${digest}"
+
+
+def is_hashed(stored: str) -> bool:
+    return stored.startswith(KEY_SCHEME + "$")
+
+
+def key_matches(stored: str, key: str) -> bool:
+    """Constant time in the key; a stored value that is not a hash matches nothing."""
+    scheme, _, rest = stored.partition("$")
+    salt_hex, _, digest = rest.partition("$")
+    try:
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        salt = b""
+    ok = scheme == KEY_SCHEME and bool(salt)
+    actual = hmac.new(salt, key.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(actual, digest) and ok
+
+
+# A hash that no key matches, checked when the user is unknown, so that an unknown user and a wrong
+# key take the same time.
+_DUMMY_HASH = hash_key(os.urandom(16).hex())
 
 
 def read_credentials(headers: Mapping[str, str]) -> tuple[str, str]:
@@ -79,8 +110,7 @@ def authenticate(session: Session, username: str, key: str, ip: str) -> Caller:
         .outerjoin(IpRange, IpRange.user_pk == ApiUser.pk)
         .where(ApiUser.username == username)
     ).all()
-    expected = rows[0].secure_key if rows else _DUMMY_KEY
-    key_ok = hmac.compare_digest(expected.encode(), key.encode())
+    key_ok = key_matches(rows[0].secure_key if rows else _DUMMY_HASH, key)
     if not rows or not key_ok:
         raise IovoxError.one(errors.UNAUTHORIZED, status=401)
     networks = [_network(r.cidr) for r in rows if r.cidr]

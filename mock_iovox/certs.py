@@ -7,6 +7,7 @@ the same CA when the configured names change, so clients that trust ca.crt keep 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,7 +67,7 @@ def ensure(directory: Path, extra_names: tuple[str, ...] = (), force: bool = Fal
     else:
         ca = trustme.CA(organization_name="mock-iovox local CA", key_type=trustme.KeyType.RSA)
         ca.cert_pem.write_to_path(str(paths.ca_cert))
-        ca.private_key_pem.write_to_path(str(paths.ca_key))
+        _write_secret(paths.ca_key, ca.private_key_pem.bytes())
     now = datetime.now(UTC)
     leaf = ca.issue_cert(
         *names,
@@ -78,11 +79,17 @@ def ensure(directory: Path, extra_names: tuple[str, ...] = (), force: bool = Fal
     with paths.server_cert.open("wb") as fh:
         for blob in leaf.cert_chain_pems:
             fh.write(blob.bytes())
-    leaf.private_key_pem.write_to_path(str(paths.server_key))
-    for secret in (paths.ca_key, paths.server_key):
-        secret.chmod(0o600)
+    _write_secret(paths.server_key, leaf.private_key_pem.bytes())
     paths.names_file.write_text(wanted)
     return paths, True
+
+
+def _write_secret(path: Path, data: bytes) -> None:
+    """A private key, created 0600 (issue 14 item 8: ca.key sat at 0644 for 100 ms)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _expiring(paths: CertPaths) -> bool:

@@ -95,10 +95,13 @@ def serve(**flags: Any) -> None:
     if not settings.insecure:
         click.echo(f"  trust this CA in clients: {settings.certs_dir / 'ca.crt'}")
     click.echo(f"  environments: {', '.join(settings.environments)} (Host starting 'sandbox' -> sandbox)")
-    click.echo(
-        "  default credentials: username RestUserName, secureKey eb94fd75a6a8c04306dd341953e7e922 (sandbox)"
-    )
-    click.echo(f"  data: {settings.url_for('{env}')}; fixture: {settings.fixture}")
+    from mock_iovox.db.engine import masked_url
+    from mock_iovox.fakes.fixtures import first_users
+
+    # the fixture's own users (it declares them in clear), never a key read back from a database
+    for env, username, key in first_users(settings.fixture, settings.environments):
+        click.echo(f"  credentials from the fixture: username {username}, secureKey {key} ({env})")
+    click.echo(f"  data: {masked_url(settings.url_for('{env}'))}; fixture: {settings.fixture}")
     try:
         serving.run(settings)
     except serving.ListenError as exc:

@@ -63,6 +63,24 @@ PROTOCOL_GUESSES = (
     "Create methods answer 201 echoing the ids they created (DECISIONS.md §1).",
     "The mock's clock is UTC, one per environment, real time unless frozen, set or advanced "
     "(`mock-iovox clock`); `node_date`/`link_date` default to its time of the request.",
+    "At most 1,000 items per request where the vendor documents no maximum (body items, comma-separated "
+    "ids, repeated query values): more → 400 `You can only send a maximum of 1000 items in a single "
+    "request`, alone.",
+    "At most 100 `<error>` elements per answer: the 100th says `Too Many Errors: N more not shown`.",
+    "A body of more than 32,000 elements → 400 `Request Too Large: the XML has more than 32000 elements`; "
+    "an element with more than 64 attributes → 400 `XML Invalid: element E has more than 64 attributes at "
+    "line L`.",
+    "Numbers are ASCII digits only (no Unicode digits), at most 18 of them; `page` above 10^12 → `Page "
+    "Number not an integer`; a `limit` of any length outside 1..max → `Limit must be between 1 and …`.",
+    "`X-Forwarded-For` is believed only from a `--trusted-proxy` peer; `Forwarded` and `X-Real-IP` never.",
+    "HTTP layer: a request target over 64 KiB → 414 `Request URI Too Long: at most 65536 bytes`; more than "
+    "100 headers or 64 KiB of them → 431 `Request Header Fields Too Large: …`; an unparsable request → 400 "
+    "`Bad Request: the HTTP request could not be parsed`; all as `<errors>`, then the connection closes. "
+    "Headers must arrive within 10 s of connecting or of the previous response.",
+    "Any HTTP verb reaches the API: one the method does not take (TRACE, PROPFIND …) → `Request Method must "
+    "be X. Y attempted`.",
+    "Authentication comes from the headers before the body is read: a wrong key is answered 401 without "
+    "reading (or waiting for) the body; a method without a body never reads one.",
 )
 
 

@@ -7,12 +7,13 @@ rules. Each stage reports all of its own problems at once; later stages do not r
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mock_iovox import auth, clock, errors, xmlio
 from mock_iovox.catalog import find_interface
-from mock_iovox.catalog.model import Method, Response
+from mock_iovox.catalog.model import Method, Response, Verb
 from mock_iovox.db.engine import Database
 from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.handlers import HANDLERS
@@ -22,6 +23,7 @@ from mock_iovox.payload import read_body
 from mock_iovox.settings import Settings
 
 log = logging.getLogger("mock_iovox")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,29 +52,71 @@ def internal_error() -> Outgoing:
     return error_response([VendorError(500, errors.INTERNAL)])
 
 
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A request past stages 1-5 (headers, authentication, routing, verb): its body may be read."""
+
+    req: Incoming
+    db: Database
+    caller: auth.Caller
+    method: Method
+    query: dict[str, list[str]]
+
+    @property
+    def wants_body(self) -> bool:
+        return self.method.payload is not None
+
+
 class Dispatcher:
     def __init__(self, settings: Settings, databases: Mapping[str, Database]) -> None:
         self.settings = settings
         self.databases = databases
 
     def handle(self, req: Incoming) -> Outgoing:
+        """Every stage, with the body already read."""
+        return self._guarded(req, lambda: self._run(self._admit(req), req.body))
+
+    def admit(self, req: Incoming) -> Admitted | Outgoing:
+        """Stages 1-5 from the headers alone, so that the HTTP layer reads a body only for a caller
+        who may send one (issue 14: bodies were buffered before authentication). A request whose
+        method takes no body is answered at once."""
+
+        def admit() -> Admitted | Outgoing:
+            admitted = self._admit(req)
+            return admitted if admitted.wants_body else self._run(admitted, b"")
+
+        return self._guarded(req, admit)
+
+    def run(self, admitted: Admitted, body: bytes) -> Outgoing:
+        """Stage 6 and the handler, for an admitted request and its body."""
+        return self._guarded(admitted.req, lambda: self._run(admitted, body))
+
+    def _guarded(self, req: Incoming, step: Callable[[], T]) -> T | Outgoing:
         try:
-            return self._handle(req)
+            return step()
         except IovoxError as exc:
             return error_response(exc.errors)
         except Exception:
             log.exception("unexpected fault in %s %s", req.verb, req.path)
             return internal_error()
 
-    def _handle(self, req: Incoming) -> Outgoing:
+    def _admit(self, req: Incoming) -> Admitted:
         username, key = auth.read_credentials(req.headers)
         db = self.databases[self.settings.choose_env(req.host)]
         ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
         query = group_query(req.query)
         with db.transaction() as session:
             caller = auth.authenticate(session, username, key, ip)
-            method = route(req.path, query)
-            check_verb(method, req.verb)
+        method = route(req.path, query)
+        check_verb(method, req.verb)
+        return Admitted(req, db, caller, method, query)
+
+    def _run(self, admitted: Admitted, body: bytes) -> Outgoing:
+        method, db, caller = admitted.method, admitted.db, admitted.caller
+        # A method that writes takes the database's write lock before its first read, so that
+        # its existence checks still hold when it writes (issue 14: races with --workers 2 turned
+        # into UNIQUE / FOREIGN KEY 500s).
+        with db.transaction(write=method.verb is not Verb.GET) as session:
             ctx = Ctx(
                 method=method,
                 env=db.env,
@@ -82,7 +126,7 @@ class Dispatcher:
                 settings=self.settings,
                 now=clock.now(session),
             )
-            read_request(ctx, query, req.body)
+            read_request(ctx, admitted.query, body)
             handler = HANDLERS.get(method.key)
             if handler is None:
                 raise IovoxError.one(errors.NOT_IMPLEMENTED, status=501, method=method.name)

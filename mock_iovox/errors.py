@@ -53,6 +53,19 @@ BODY_TOO_LARGE = "Request Too Large: the body exceeds {limit} bytes"
 NOT_IMPLEMENTED = "Method not implemented in mock-iovox: {method}"
 PARAM_NOT_INTEGER = "{label} not an integer"
 PARAM_INVALID = "{label} Invalid"
+XML_TOO_MANY_ELEMENTS = "Request Too Large: the XML has more than {max} elements"
+XML_TOO_MANY_ATTRIBUTES = "XML Invalid: element {tag} has more than {max} attributes at line {line}"
+# phrased like the vendor's one documented cap (deleteVoxnumbersFromAccount, 100 numbers)
+TOO_MANY_ITEMS = "You can only send a maximum of {max} items in a single request"
+TOO_MANY_ERRORS = "Too Many Errors: {more} more not shown"
+# answered by the HTTP layer (mock_iovox/http_guard.py) before a request reaches the application
+URI_TOO_LONG = "Request URI Too Long: at most {max} bytes"
+HEADERS_TOO_LARGE = "Request Header Fields Too Large: at most {count} headers, {size} bytes in all"
+MALFORMED_REQUEST = "Bad Request: the HTTP request could not be parsed"
+
+
+#: At most this many `<error>` elements in one answer, the last one summarising the rest.
+MAX_REPORTED_ERRORS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +86,11 @@ class IovoxError(Exception):
         self.errors = tuple(errors)
         if not self.errors:
             raise ValueError("IovoxError needs at least one error")
+        if len(self.errors) > MAX_REPORTED_ERRORS:
+            # the vendor shape allows a final summarising error; a body of 1,000 bad items stays small
+            shown = self.errors[: MAX_REPORTED_ERRORS - 1]
+            more = len(self.errors) - len(shown)
+            self.errors = (*shown, VendorError(400, TOO_MANY_ERRORS.format(more=more)))
         super().__init__("; ".join(e.message for e in self.errors))
 
     @property

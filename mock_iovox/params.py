@@ -13,11 +13,16 @@ from datetime import date, datetime, time
 from typing import Any
 
 from mock_iovox import errors
-from mock_iovox.catalog.model import Field, Listing, Method, PType, QueryParam
+from mock_iovox.catalog.model import DEFAULT_MAX_ITEMS, Field, Listing, Method, PType, QueryParam
 from mock_iovox.errors import ErrorList
 
-_INT = re.compile(r"\d+")
-_BRACKET = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<index>\d*)\]$")
+# ASCII digits only: `\d` would take Arabic-Indic and other Unicode digits as numbers (issue 14).
+# At most 18 of them: every integer the mock accepts fits a 64-bit SQL integer.
+_INT = re.compile(r"[0-9]{1,18}")
+_SIGNED = re.compile(r"-?[0-9]+")
+_BRACKET = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<index>[0-9]*)\]$")
+#: the largest page asked for: (page - 1) * limit stays far inside a 64-bit OFFSET
+MAX_PAGE = 10**12
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +47,13 @@ def group_query(items: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
     """Query items → name → values, folding the bracket forms `k[]` and `k[0]` into `k`
     (CLIENT-WIRE.md §3.1: PHP sends cat_ids[0], Ruby cat_ids[], others a plain cat_ids)."""
     out: dict[str, list[str]] = {}
-    indexed: dict[str, list[tuple[int, str]]] = {}
+    indexed: dict[str, list[tuple[tuple[int, str], str]]] = {}
     for key, value in items:
         m = _BRACKET.match(key)
         if m and m["index"]:
-            indexed.setdefault(m["name"], []).append((int(m["index"]), value))
+            # ordered as numbers without int(): an index may have thousands of digits
+            index = m["index"].lstrip("0")
+            indexed.setdefault(m["name"], []).append(((len(index), index), value))
             continue
         out.setdefault(m["name"] if m else key, []).append(value)
     for name, pairs in indexed.items():
@@ -133,6 +140,9 @@ def _read_param(method: Method, p: QueryParam, raw: list[str], errs: ErrorList) 
             return [] if p.array else None
         values = [p.default]
     if p.array:
+        if len(values) > DEFAULT_MAX_ITEMS:
+            errs.add(errors.TOO_MANY_ITEMS, max=DEFAULT_MAX_ITEMS)
+            return []
         return values
     value = values[0]
     ok, converted = coerce(p.type, value, p.choices)
@@ -161,15 +171,15 @@ def read_view(method: Method, listing: Listing, query: dict[str, list[str]], err
     if listing.paged:
         raw_page = (query.get("page") or [""])[0].strip()
         if raw_page:
-            if _INT.fullmatch(raw_page) and int(raw_page) >= 1:
+            if _INT.fullmatch(raw_page) and 1 <= int(raw_page) <= MAX_PAGE:
                 page = int(raw_page)
             else:
                 errs.add(errors.PAGE_NOT_INTEGER)
         raw_limit = (query.get("limit") or [""])[0].strip()
         if raw_limit:
-            if not re.fullmatch(r"-?\d+", raw_limit):
+            if not _SIGNED.fullmatch(raw_limit):
                 errs.add(errors.LIMIT_NOT_INTEGER)
-            elif not 1 <= int(raw_limit) <= listing.limit_max:
+            elif len(raw_limit) > 12 or not 1 <= int(raw_limit) <= listing.limit_max:
                 errs.add(errors.LIMIT_RANGE, max=listing.limit_max)
             else:
                 limit = int(raw_limit)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_iovox import errors
-from mock_iovox.catalog.model import Payload, PField, PType
+from mock_iovox.catalog.model import DEFAULT_MAX_ITEMS, Payload, PField, PType
 from mock_iovox.errors import ErrorList
 from mock_iovox.params import coerce
 from mock_iovox.xmlio import XNode
@@ -126,6 +126,10 @@ def read_body(root: XNode, spec: Payload, errs: ErrorList) -> Body:
             errs.add(errors.REQUEST_EMPTY)
         return Body(raw=root)
     nodes = _items_of(root, spec)
+    if spec.max_items is None and len(nodes) > DEFAULT_MAX_ITEMS:
+        # alone: one error, not one per item (issue 14: error amplification)
+        errs.add(errors.TOO_MANY_ITEMS, max=DEFAULT_MAX_ITEMS)
+        return Body()
     if spec.require_items and spec.item is not None and not nodes:
         errs.add(errors.REQUEST_EMPTY)
         return Body()

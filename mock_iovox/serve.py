@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from typing import Any
 
 import uvicorn
 
 from mock_iovox import certs
 from mock_iovox.app import create_app, https_required_app, open_databases
 from mock_iovox.fakes.fixtures import prepare
+from mock_iovox.http_guard import GuardedHttpToolsProtocol
+from mock_iovox.lifeline import MASTER_PID_VARIABLE
 from mock_iovox.settings import Settings, to_environ
 
 
@@ -21,11 +24,25 @@ def _http_listener(settings: Settings) -> threading.Thread:
         port=settings.http_port,
         log_level=settings.log_level,
         lifespan="off",
+        **HARDENING,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="http-listener", daemon=True)
     thread.start()
     return thread
+
+
+#: uvicorn settings every listener gets (issue 14). uvicorn's own proxy-header handling is off: it
+#: trusts X-Forwarded-For from loopback by default, which let a local caller pick its address past
+#: the users' IP ranges. The one implementation is ours (auth.client_ip, `--trusted-proxy`).
+#: The HTTP protocol bounds the request line, the headers and the time to send them
+#: (mock_iovox/http_guard.py).
+HARDENING: dict[str, Any] = {
+    "proxy_headers": False,
+    "forwarded_allow_ips": "",
+    "http": GuardedHttpToolsProtocol,
+    "timeout_keep_alive": 5,
+}
 
 
 class ListenError(RuntimeError):
@@ -66,12 +83,14 @@ def run(settings: Settings) -> None:
         "port": settings.port,
         "log_level": settings.log_level,
         "server_header": False,
+        **HARDENING,
         **ssl_args,
     }
     if settings.workers > 1:
         for db in databases.values():
             db.dispose()
         os.environ.update(to_environ(settings))
-        uvicorn.run("mock_iovox.app:app_from_environ", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+        os.environ[MASTER_PID_VARIABLE] = str(os.getpid())  # workers end with this process
+        uvicorn.run("mock_iovox.app:app_from_environ", factory=True, workers=settings.workers, **common)
     else:
-        uvicorn.run(create_app(settings, databases), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, databases), **common)

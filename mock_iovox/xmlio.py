@@ -76,14 +76,40 @@ def _local(name: str) -> str:
     return name.rsplit(":", 1)[-1]
 
 
+#: Bounds on a request body's shape (issue 14). The largest body the item cap allows — 1,000
+#: contacts of 26 fields — has about 28,000 elements; below SQLite's 32,766 bound parameters, so no
+#: `IN (…)` list built from a body can overflow. The clients write at most one attribute (`xsi:nil`).
+MAX_ELEMENTS = 32_000
+MAX_ATTRIBUTES = 64
+
+
+def _attributes(el: Any) -> dict[str, str]:
+    # `el.attrib.items()` (and `.values()`) look every value up by name again: quadratic in the
+    # number of attributes (100,000 took a minute). XPath's `@*` walks the list once.
+    if not el.attrib:
+        return {}
+    return {_local(a.attrname): str(a) for a in el.xpath("@*")}
+
+
 def _convert(el: Any) -> XNode:
-    node = XNode(
-        _local(el.tag), {_local(k): v for k, v in el.attrib.items()}, el.text or "", line=el.sourceline or 0
-    )
+    node = XNode(_local(el.tag), _attributes(el), el.text or "", line=el.sourceline or 0)
     for child in el:
         if isinstance(child.tag, str):  # skip comments, processing instructions, entity refs
             node.children.append(_convert(child))
     return node
+
+
+def _check_shape(root: Any) -> None:
+    """Element and attribute bounds, counted by libxml2 before any Python object is made."""
+    elements = int(root.xpath("count(descendant-or-self::*)"))
+    if elements > MAX_ELEMENTS:
+        raise IovoxError.one(errors.XML_TOO_MANY_ELEMENTS, max=MAX_ELEMENTS)
+    crowded = root.xpath(f"descendant-or-self::*[count(@*) > {MAX_ATTRIBUTES}][1]")
+    if crowded:
+        el = crowded[0]
+        raise IovoxError.one(
+            errors.XML_TOO_MANY_ATTRIBUTES, tag=_local(el.tag), max=MAX_ATTRIBUTES, line=el.sourceline or 0
+        )
 
 
 def _parser(recover: bool, huge_text: bool) -> etree.XMLParser:
@@ -119,6 +145,10 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
     base64 audio (the body stays bounded by --max-body-bytes), so that an oversized sound file is
     told as the vendor's `Exceeds maximum allowed filesize` rather than as a parser limit.
     """
+    # every element needs a `<` (two unless empty): more than that many means too many elements,
+    # known before libxml2 builds a node
+    if body.count(b"<") > 2 * MAX_ELEMENTS + 2:
+        raise IovoxError.one(errors.XML_TOO_MANY_ELEMENTS, max=MAX_ELEMENTS)
     if _PROLOG_DOCTYPE.match(body):
         # refused before libxml2 sees it: no entity declaration is ever read
         raise IovoxError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
@@ -138,6 +168,7 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
     doctype = getattr(root.getroottree().docinfo, "doctype", "")
     if doctype:
         raise IovoxError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
+    _check_shape(root)
     return _convert(root)
 
 

@@ -429,7 +429,8 @@ def test_fault_outside_the_dispatcher_is_a_vendor_500(api: Api, monkeypatch: pyt
         raise RuntimeError("boom")
 
     monkeypatch.setattr(app_module, "read_body", broken)
-    resp = api.get("Nodes", "getNodes")
+    # a method with a body: only those read one (after authentication)
+    resp = api.post("Nodes", "createNodes", node_xml("x"))
     assert_errors(resp, 500, ["Internal Server Error"])
 
 

@@ -138,6 +138,11 @@ class PField:
     max_length: int | None = None
 
 
+#: Items per request where the vendor documents no maximum (it documents one only for
+#: deleteVoxnumbersFromAccount: 100): request bodies, comma lists and repeated query parameters alike.
+DEFAULT_MAX_ITEMS = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class Payload:
     """How a request body is read into items.

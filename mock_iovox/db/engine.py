@@ -2,26 +2,77 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
 
+#: execution option of connections that take the write lock when their transaction begins
+WRITE = "mock_iovox_write"
+#: the PostgreSQL advisory lock of writers (transaction-scoped) and of schema creation + fixture load
+_PG_WRITE_LOCK = 0x10F0C5
+_PG_SETUP_LOCK = 0x10F0C6
+_BUSY_MS = 10_000
+_SETUP_WAIT_MS = 600_000
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # the mock emits BEGIN itself (see _sqlite_begin): pysqlite's own deferred BEGIN can neither
+    # take the write lock first nor be told to
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
+    # first: the other pragmas may wait for a lock too (several instances starting together)
+    cur.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A writer's transaction takes SQLite's write lock at once (BEGIN IMMEDIATE): its checks and
+    its writes see the same data, whatever the other workers do in between."""
+    mode = conn.get_execution_options().get(WRITE)
+    conn.exec_driver_sql(
+        "BEGIN" if not mode else "BEGIN EXCLUSIVE" if mode == "EXCLUSIVE" else "BEGIN IMMEDIATE"
+    )
+
+
+def _private_file(path: Path) -> None:
+    """The SQLite file, readable by its owner only (0600; SQLite gives its -wal and -shm files the
+    same mode). Created so from the start: never a moment at 0644."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)  # a file from an earlier version
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: the password masked."""
+    if "://" not in url or "@" not in url:
+        return url
+    return make_url(url).render_as_string(hide_password=True).replace("%7Benv%7D", "{env}")
+
+
+def _raw_sqlite(conn: Connection) -> Any:
+    """The pysqlite connection under `conn` (a PRAGMA outside any transaction)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw
+
+
+def _postgres_begin(conn: Connection) -> None:
+    """PostgreSQL: writers of one database queue on a transaction-scoped advisory lock (reads do
+    not wait); under READ COMMITTED every later statement then sees what earlier writers committed."""
+    if conn.get_execution_options().get(WRITE):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
 
 
 class Database:
@@ -34,12 +85,21 @@ class Database:
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(parsed.database))
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
+        self.backend = parsed.get_backend_name()
+        if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        elif self.backend == "postgresql":
+            event.listen(self.engine, "begin", _postgres_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # the lock is taken when the transaction's first statement runs, not before: a request is
+        # parsed and checked against the catalogue without holding it
+        self.write_sessions = sessionmaker(
+            self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
+        )
 
     def create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
@@ -48,10 +108,35 @@ class Database:
         Base.metadata.drop_all(self.engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any exception."""
-        with self.sessions() as session, session.begin():
+    def transaction(self, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any exception.
+        `write`: the transaction holds the database's write lock from its first statement."""
+        factory = self.write_sessions if write else self.sessions
+        with factory() as session, session.begin():
             yield session
+
+    @contextmanager
+    def setup(self) -> Iterator[Session]:
+        """One transaction that creates the schema and yields a session to load the fixture, holding
+        the database against every other instance meanwhile (issue 14 item 12: replicas started
+        together on one empty database): BEGIN EXCLUSIVE on SQLite (waiting up to 10 minutes for
+        another instance's load), a transaction-scoped advisory lock on PostgreSQL."""
+        with self.engine.connect() as conn:
+            sqlite = self.backend == "sqlite"
+            if sqlite:
+                _raw_sqlite(conn).execute(f"PRAGMA busy_timeout={_SETUP_WAIT_MS}")
+                conn = conn.execution_options(**{WRITE: "EXCLUSIVE"})
+            try:
+                with conn.begin():
+                    if self.backend == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SETUP_LOCK})")
+                    Base.metadata.create_all(conn)
+                    with Session(bind=conn, expire_on_commit=False) as session:
+                        yield session
+                        session.flush()
+            finally:
+                if sqlite:
+                    _raw_sqlite(conn).execute(f"PRAGMA busy_timeout={_BUSY_MS}")
 
     def get_meta(self, key: str) -> str | None:
         with self.sessions() as session:

@@ -13,7 +13,7 @@ import importlib
 import ipaddress
 import pkgutil
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mock_iovox.auth import hash_key, is_hashed
 from mock_iovox.catalog.categories import BUILT_IN_CONFIGURATIONS
 from mock_iovox.db import (
     Account,
@@ -115,13 +116,34 @@ def read_fixture(path: Path) -> Fixture:
     return Fixture(path, hashlib.sha256(raw).hexdigest(), seed, epoch, data["environments"])
 
 
+def first_users(path: Path, environments: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(environment, username, key) of the first user of each environment's first account, for the
+    banner; nothing when the fixture cannot be read (serving reports that itself)."""
+    try:
+        fixture = read_fixture(path)
+    except FixtureError:
+        return []
+    found = []
+    for env in environments:
+        for account in (fixture.environments.get(env) or {}).get("accounts") or []:
+            users = account.get("users") or []
+            if users and users[0].get("username") and users[0].get("secure_key"):
+                found.append((env, str(users[0]["username"]), str(users[0]["secure_key"])))
+                break
+    return found
+
+
 def prepare(settings: Settings, databases: Mapping[str, Database]) -> None:
     """Create the schema and load the fixture into every database that has not been loaded yet."""
     fixture = read_fixture(settings.fixture)
     for db in databases.values():
-        db.create_schema()
-        if db.get_meta(META_FIXTURE) is None:
-            load(db, fixture)
+        with db.setup() as session:  # one instance at a time: the others find it loaded
+            loaded = session.scalar(select(MockMeta.value).where(MockMeta.key == META_FIXTURE))
+            if loaded is None:
+                load_into(session, db.env, fixture)
+            for user in session.scalars(select(ApiUser)):  # databases of earlier versions held keys
+                if not is_hashed(user.secure_key):
+                    user.secure_key = hash_key(user.secure_key)
 
 
 def reset(db: Database, fixture: Fixture) -> None:
@@ -148,23 +170,27 @@ def _import_sections() -> None:
 
 
 def load(db: Database, fixture: Fixture) -> None:
-    _import_sections()
-    env_data = fixture.environments.get(db.env) or {}
-    seed = fixture.seed ^ zlib.crc32(db.env.encode())
     with db.transaction() as session:
-        loader = Loader(session, fixture.epoch, seed, f"{fixture.path.name}:{db.env}")
-        for name, env_fn in ENV_SECTIONS.items():
-            if env_data.get(name) is not None:
-                env_fn(loader, env_data[name], name)
-        for i, account in enumerate(env_data.get("accounts") or [], 1):
-            loader.account(account, f"accounts[{i}]")
-        session.add_all(
-            [
-                MockMeta(key=META_FIXTURE, value=str(fixture.path)),
-                MockMeta(key=META_FIXTURE_SHA, value=fixture.sha256),
-                MockMeta(key=META_SEED, value=str(seed)),
-            ]
-        )
+        load_into(session, db.env, fixture)
+
+
+def load_into(session: Session, env: str, fixture: Fixture) -> None:
+    _import_sections()
+    env_data = fixture.environments.get(env) or {}
+    seed = fixture.seed ^ zlib.crc32(env.encode())
+    loader = Loader(session, fixture.epoch, seed, f"{fixture.path.name}:{env}")
+    for name, env_fn in ENV_SECTIONS.items():
+        if env_data.get(name) is not None:
+            env_fn(loader, env_data[name], name)
+    for i, account in enumerate(env_data.get("accounts") or [], 1):
+        loader.account(account, f"accounts[{i}]")
+    session.add_all(
+        [
+            MockMeta(key=META_FIXTURE, value=str(fixture.path)),
+            MockMeta(key=META_FIXTURE_SHA, value=fixture.sha256),
+            MockMeta(key=META_SEED, value=str(seed)),
+        ]
+    )
 
 
 class Loader:
@@ -216,7 +242,8 @@ class Loader:
         user = ApiUser(
             account_pk=account.pk,
             username=self.need(data, "username", place),
-            secure_key=self.need(data, "secure_key", place),
+            # the fixture declares keys in clear (it is a mock); the database holds salted hashes
+            secure_key=hash_key(self.need(data, "secure_key", place)),
         )
         cidrs = data.get("allowed_ips") or list(DEFAULT_ALLOWED)
         for cidr in cidrs:

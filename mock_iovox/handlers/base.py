@@ -18,8 +18,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from mock_iovox import errors
 from mock_iovox.catalog import find_method
-from mock_iovox.catalog.model import Listing, Method
+from mock_iovox.catalog.model import DEFAULT_MAX_ITEMS, Listing, Method
 from mock_iovox.db import Account, Base
 from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.params import View
@@ -137,7 +138,9 @@ def repeated(values: Iterable[str | None]) -> bool:
 
 def id_list(raw: str) -> list[str]:
     """A comma-separated id parameter (node_ids, link_ids …); empty parts are kept, so that they
-    can be reported as `… x of y Empty`."""
+    can be reported as `… x of y Empty`. More than DEFAULT_MAX_ITEMS is refused alone."""
+    if raw.count(",") >= DEFAULT_MAX_ITEMS:
+        raise IovoxError.one(errors.TOO_MANY_ITEMS, max=DEFAULT_MAX_ITEMS)
     return [part.strip() for part in raw.split(",")]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import case, delete, func, literal, select
 from sqlalchemy.orm import aliased
 
 from mock_iovox.db import Category
-from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, by_vendor_id, handles, run_listing
+from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, by_vendor_id, handles, id_list, run_listing
 from mock_iovox.xmlio import Tree
 
 # Self-joins of the category tree, built once (a fresh alias per request costs a re-adaptation).
@@ -51,7 +51,7 @@ def configurations_by_label(ctx: Ctx, labels: set[str]) -> dict[str, Category]:
 
 
 def split_ids(raw: str) -> list[str]:
-    return [part.strip() for part in raw.split(",")]
+    return id_list(raw)
 
 
 @handles("Categories", "getCategories")

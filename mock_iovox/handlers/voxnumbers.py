@@ -17,7 +17,7 @@ from mock_iovox.db import Account, Link, Node, VoxNumber
 from mock_iovox.handlers.base import Ctx, ListResult, handles, run_listing
 from mock_iovox.numbering.plans import VOXNUMBER_TYPES
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")
 
 ON_ACTIVE = "ON (Active)"
 ON_NO_RULES = "ON (No Rules)"

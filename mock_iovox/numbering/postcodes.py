@@ -16,9 +16,9 @@ from pathlib import Path
 DATA = Path(__file__).with_name("postcodes.csv")
 EARTH_RADIUS_KM = 6371.0088
 
-_UK_OUTWARD = re.compile(r"^(?P<area>[A-Z]{1,2})\d[A-Z\d]?$")
-_UK_INWARD = re.compile(r"\d[A-Z]{2}$")
-_FR = re.compile(r"^\d{5}$")
+_UK_OUTWARD = re.compile(r"^(?P<area>[A-Z]{1,2})[0-9][A-Z0-9]?$")
+_UK_INWARD = re.compile(r"[0-9][A-Z]{2}$")
+_FR = re.compile(r"^[0-9]{5}$")
 
 
 @dataclass(frozen=True, slots=True)
