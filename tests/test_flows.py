@@ -544,3 +544,41 @@ def test_rule_contact_lengths(api: Api) -> None:
         400,
         ["Contact ID 1 of 1 too long", "Phone Number 1 of 1 too long"],
     )
+
+
+def test_flow_aliases_for_sms_flows(api: Api) -> None:
+    sms = (
+        '<request><smsFlow name="Texts" notes="t"><sendSms id="1" label="Send" destinationPhoneNumber="?" '
+        'destinationContactId="?"/></smsFlow></request>'
+    )
+    resp = api.post("Flow", "createFlow", sms)
+    assert resp.status_code == 201
+    assert xml_of(resp).find("smsFlow").get("name") == "Texts"
+    got = xml_of(api.get("Flow", "getFlow", {"flow_name": "Texts", "flow_type": "SMS"}))
+    assert [(e.tag, e.get("id")) for e in got.find("smsFlow")] == [("sendSms", "1")]
+    assert_errors(
+        api.get("Flow", "getFlow", {"flow_name": "Texts", "flow_type": "CALL"}), 400, ["Flow Doesn't exist"]
+    )
+    assert_errors(api.get("Flow", "getFlow", {"flow_name": "Texts"}), 400, ["Flow Type Empty"])
+    renamed = sms.replace('name="Texts"', 'name="Texts" newName="SMS to agent"')
+    assert api.put("Flow", "updateFlow", renamed).status_code == 204
+    body = attach_body(
+        "SMS to agent", ["leeds-deli-web"], contact_rule("leeds-manager", phone="", rule_id="1")
+    )
+    assert api.put("Links", "attachSMSTemplateToLinks", body).status_code == 204
+    assert_errors(
+        api.delete("Flow", "deleteFlows", {"flows": "SMS to agent"}),
+        400,
+        ["Flow 1 of 1 is attached to a Link"],
+    )
+    assert (
+        api.delete("Flow", "deleteFlows", {"flows": "SMS to agent", "detach_from_links": "TRUE"}).status_code
+        == 204
+    )
+    used = results(api.get("Contacts", "getContacts", {"contact_id": "leeds-manager", "req_fields": "as"}))
+    assert used == [{"assigned_status": "UNASSIGNED"}]
+
+
+def test_overwrite_existing_invalid(api: Api) -> None:
+    body = attach_body("Call", ["westbourne-web"], overwrite="MAYBE")
+    assert_errors(api.put("Links", "attachRuleTemplateToLinks", body), 400, ["Overwrite Existing Invalid"])
