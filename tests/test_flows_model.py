@@ -95,3 +95,17 @@ def test_a_rule_as_it_runs_on_a_link() -> None:
     assert effective_sounds(prompt, {"play": ["Shop|menu"]}) == ["Shop|menu"]
     hello = flow.by_id["hello"].messages[0]
     assert effective_sounds(hello, {"sound_files": ["ignored"]}) == ["Shop|welcome"]
+
+
+def test_stored_form_escapes_what_it_must() -> None:
+    body = (
+        '<callFlow name="A &amp; B" notes="say &quot;hi&quot; &lt;now&gt;">'
+        '<play id="p" label="1 &lt; 2"><soundFile soundLabel="x&amp;y" soundGroup="g"/></play></callFlow>'
+    )
+    flow = read_flow(xmlio.parse(body.encode()))
+    assert flow.notes == 'say "hi" <now>'
+    stored = xmlio.write_node(flow.source)
+    assert stored == body
+    again = read_flow(xmlio.parse(stored.encode()))
+    assert (again.name, again.notes, again.by_id["p"].label) == ("A & B", 'say "hi" <now>', "1 < 2")
+    assert again.sound_refs == [SoundRef("g", "x&y")]

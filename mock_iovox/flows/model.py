@@ -125,7 +125,7 @@ class Flow:
     def variable_rules(self) -> list[Rule]:
         """Rules with `?` slots; a messageKeypress's nested play is reported through its parent."""
         nested = {r.play.id for r in self.walk() if r.play is not None}
-        return [r for r in self.walk() if r.id not in nested and _own_slots(r)]
+        return [r for r in self.walk() if r.id not in nested and r.slots]
 
     @property
     def sound_refs(self) -> list[SoundRef]:
@@ -142,7 +142,3 @@ class Flow:
     def advanced(self) -> bool:
         """Menus, web hooks and event handlers make a flow "advanced" (getRuleTemplates `a`)."""
         return any(r.element in ("messageKeypress", "httpRequest") or r.branches for r in self.walk())
-
-
-def _own_slots(rule: Rule) -> list[str]:
-    return rule.slots
