@@ -499,8 +499,8 @@ def test_default_fixture_flows(api: Api) -> None:
         "rule_id": "menu",
         "rule_type": "messageKeypress",
         "rule_label": "Menu",
-        "play": {"sound_files": {"sound_file": "?"}},
-        "no_key_message": {"sound_files": {"sound_file": "?"}},
+        "play": {"sound_files": {"sound_file": "?|?"}},
+        "no_key_message": {"sound_files": {"sound_file": "?|?"}},
     }
     assert rules[3]["contact"] == {"contact_id": "?", "email": "?"}
     agent = results(api.get("Nodes", "getNodes", {"rule_name": "Call the agent", "req_fields": "lid"}))

@@ -37,9 +37,14 @@ class Message:
 
     element: str
     parts: list[SoundRef] = field(default_factory=list)
-    variable: bool = False
+    #: how many `<soundFile soundLabel="?"/>` it holds (each shown as `?|?` while unset)
+    open_parts: int = 0
     #: the rules_variable slot that fills the `?` part
     slot: str | None = None
+
+    @property
+    def variable(self) -> bool:
+        return self.open_parts > 0
 
 
 @dataclass(slots=True)
@@ -86,6 +91,10 @@ class Rule:
             if m.variable and m.slot:
                 out.append(m.slot)
         return out
+
+    def open_parts(self, slot: str) -> int:
+        """How many `?` sound files the messages filled by `slot` hold."""
+        return sum(m.open_parts for m in self.all_messages() if m.slot == slot)
 
     def all_messages(self) -> Iterator[Message]:
         yield from self.messages
