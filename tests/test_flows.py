@@ -582,3 +582,22 @@ def test_flow_aliases_for_sms_flows(api: Api) -> None:
 def test_overwrite_existing_invalid(api: Api) -> None:
     body = attach_body("Call", ["westbourne-web"], overwrite="MAYBE")
     assert_errors(api.put("Links", "attachRuleTemplateToLinks", body), 400, ["Overwrite Existing Invalid"])
+
+
+def test_sandbox_recorded_contact_with_an_invalid_phone(api: Api) -> None:
+    """Ruby's sandbox record: phone_number 123 is accepted; the contact is ASSIGNED with it."""
+    rule = contact_rule("odd-agent", phone="123")
+    link = full_link(
+        "odd-link",
+        extra=f"<rule_template_name>Call</rule_template_name><rules_variable>{rule}</rules_variable>",
+    )
+    assert api.post("Nodes", "createNodeFull", node_full("odd-node", link)).status_code == 201
+    contact = results(
+        api.get("Contacts", "getContacts", {"contact_id": "odd-agent", "req_fields": "bphone,as"})
+    )
+    assert contact == [{"business_phone": "123", "assigned_status": "ASSIGNED"}]
+    rules = xml_of(
+        api.get("Rules", "getVariableRulesOfTemplate", {"link_id": "odd-link", "template_name": "Call"})
+    )
+    assert rules.findtext("rules/rule/contact/contact_id") == "odd-agent"
+    assert rules.findtext("rules/rule/contact/phone_number") == "123"
