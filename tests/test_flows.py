@@ -499,8 +499,8 @@ def test_default_fixture_flows(api: Api) -> None:
         "rule_id": "menu",
         "rule_type": "messageKeypress",
         "rule_label": "Menu",
-        "play": {"sound_files": {"sound_file": "?"}},
-        "no_key_message": {"sound_files": {"sound_file": "?"}},
+        "play": {"sound_files": {"sound_file": "?|?"}},
+        "no_key_message": {"sound_files": {"sound_file": "?|?"}},
     }
     assert rules[3]["contact"] == {"contact_id": "?", "email": "?"}
     agent = results(api.get("Nodes", "getNodes", {"rule_name": "Call the agent", "req_fields": "lid"}))
@@ -544,3 +544,60 @@ def test_rule_contact_lengths(api: Api) -> None:
         400,
         ["Contact ID 1 of 1 too long", "Phone Number 1 of 1 too long"],
     )
+
+
+def test_flow_aliases_for_sms_flows(api: Api) -> None:
+    sms = (
+        '<request><smsFlow name="Texts" notes="t"><sendSms id="1" label="Send" destinationPhoneNumber="?" '
+        'destinationContactId="?"/></smsFlow></request>'
+    )
+    resp = api.post("Flow", "createFlow", sms)
+    assert resp.status_code == 201
+    assert xml_of(resp).find("smsFlow").get("name") == "Texts"
+    got = xml_of(api.get("Flow", "getFlow", {"flow_name": "Texts", "flow_type": "SMS"}))
+    assert [(e.tag, e.get("id")) for e in got.find("smsFlow")] == [("sendSms", "1")]
+    assert_errors(
+        api.get("Flow", "getFlow", {"flow_name": "Texts", "flow_type": "CALL"}), 400, ["Flow Doesn't exist"]
+    )
+    assert_errors(api.get("Flow", "getFlow", {"flow_name": "Texts"}), 400, ["Flow Type Empty"])
+    renamed = sms.replace('name="Texts"', 'name="Texts" newName="SMS to agent"')
+    assert api.put("Flow", "updateFlow", renamed).status_code == 204
+    body = attach_body(
+        "SMS to agent", ["leeds-deli-web"], contact_rule("leeds-manager", phone="", rule_id="1")
+    )
+    assert api.put("Links", "attachSMSTemplateToLinks", body).status_code == 204
+    assert_errors(
+        api.delete("Flow", "deleteFlows", {"flows": "SMS to agent"}),
+        400,
+        ["Flow 1 of 1 is attached to a Link"],
+    )
+    assert (
+        api.delete("Flow", "deleteFlows", {"flows": "SMS to agent", "detach_from_links": "TRUE"}).status_code
+        == 204
+    )
+    used = results(api.get("Contacts", "getContacts", {"contact_id": "leeds-manager", "req_fields": "as"}))
+    assert used == [{"assigned_status": "UNASSIGNED"}]
+
+
+def test_overwrite_existing_invalid(api: Api) -> None:
+    body = attach_body("Call", ["westbourne-web"], overwrite="MAYBE")
+    assert_errors(api.put("Links", "attachRuleTemplateToLinks", body), 400, ["Overwrite Existing Invalid"])
+
+
+def test_sandbox_recorded_contact_with_an_invalid_phone(api: Api) -> None:
+    """Ruby's sandbox record: phone_number 123 is accepted; the contact is ASSIGNED with it."""
+    rule = contact_rule("odd-agent", phone="123")
+    link = full_link(
+        "odd-link",
+        extra=f"<rule_template_name>Call</rule_template_name><rules_variable>{rule}</rules_variable>",
+    )
+    assert api.post("Nodes", "createNodeFull", node_full("odd-node", link)).status_code == 201
+    contact = results(
+        api.get("Contacts", "getContacts", {"contact_id": "odd-agent", "req_fields": "bphone,as"})
+    )
+    assert contact == [{"business_phone": "123", "assigned_status": "ASSIGNED"}]
+    rules = xml_of(
+        api.get("Rules", "getVariableRulesOfTemplate", {"link_id": "odd-link", "template_name": "Call"})
+    )
+    assert rules.findtext("rules/rule/contact/contact_id") == "odd-agent"
+    assert rules.findtext("rules/rule/contact/phone_number") == "123"

@@ -51,7 +51,7 @@ def test_walkable_model() -> None:
         "rule_type": "messageKeypress",
         "rule_label": "Menu",
         "play": {"sound_files": [{"sound_file": "Shop|menu"}]},
-        "no_key_message": {"sound_files": [{"sound_file": "?"}]},
+        "no_key_message": {"sound_files": [{"sound_file": "?|?"}]},
     }
     assert render_rule(flow.by_id["vm"])["contact"] == {"contact_id": "?", "email": "?"}
 
@@ -95,3 +95,31 @@ def test_a_rule_as_it_runs_on_a_link() -> None:
     assert effective_sounds(prompt, {"play": ["Shop|menu"]}) == ["Shop|menu"]
     hello = flow.by_id["hello"].messages[0]
     assert effective_sounds(hello, {"sound_files": ["ignored"]}) == ["Shop|welcome"]
+
+
+def test_stored_form_escapes_what_it_must() -> None:
+    body = (
+        '<callFlow name="A &amp; B" notes="say &quot;hi&quot; &lt;now&gt;">'
+        '<play id="p" label="1 &lt; 2"><soundFile soundLabel="x&amp;y" soundGroup="g"/></play></callFlow>'
+    )
+    flow = read_flow(xmlio.parse(body.encode()))
+    assert flow.notes == 'say "hi" <now>'
+    stored = xmlio.write_node(flow.source)
+    assert stored == body
+    again = read_flow(xmlio.parse(stored.encode()))
+    assert (again.name, again.notes, again.by_id["p"].label) == ("A & B", 'say "hi" <now>', "1 < 2")
+    assert again.sound_refs == [SoundRef("g", "x&y")]
+
+
+def test_each_open_sound_file_shows_as_group_and_label_unset() -> None:
+    """The vendor's example: a prompt with two variable sound files lists `?|?` twice."""
+    body = (
+        '<callFlow name="x"><messageKeypress id="2" label="Options"><play id="p" label="P">'
+        '<soundFile soundLabel="?"/><soundFile soundLabel="?"/></play></messageKeypress></callFlow>'
+    )
+    rule = read_flow(xmlio.parse(body.encode())).by_id["2"]
+    assert render_rule(rule)["play"] == {"sound_files": [{"sound_file": "?|?"}, {"sound_file": "?|?"}]}
+    assert xmlio.render_xml("rule", {"play": render_rule(rule)["play"]}).endswith(
+        b"<rule><play><sound_files><sound_file>?|?</sound_file></sound_files>"
+        b"<sound_files><sound_file>?|?</sound_file></sound_files></play></rule>"
+    )

@@ -163,6 +163,8 @@ INTERFACE = Interface(
                 "are slots of the messageKeypress rule (`play`, `no_key_message`, `unmatched_message`).",
                 "Several sound files are written as repeated `<sound_files>` wrappers, so that the JSON "
                 "mirror is the list of objects the PHP models read.",
+                "An unset sound file is `?|?` (the vendor example's form), one per `?` sound file of the "
+                "template; any other unset value (contact fields, send_call_alert, record_call) is `?`.",
             ),
         ),
         Method(

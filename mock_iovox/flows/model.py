@@ -37,9 +37,14 @@ class Message:
 
     element: str
     parts: list[SoundRef] = field(default_factory=list)
-    variable: bool = False
+    #: how many `<soundFile soundLabel="?"/>` it holds (each shown as `?|?` while unset)
+    open_parts: int = 0
     #: the rules_variable slot that fills the `?` part
     slot: str | None = None
+
+    @property
+    def variable(self) -> bool:
+        return self.open_parts > 0
 
 
 @dataclass(slots=True)
@@ -87,6 +92,10 @@ class Rule:
                 out.append(m.slot)
         return out
 
+    def open_parts(self, slot: str) -> int:
+        """How many `?` sound files the messages filled by `slot` hold."""
+        return sum(m.open_parts for m in self.all_messages() if m.slot == slot)
+
     def all_messages(self) -> Iterator[Message]:
         yield from self.messages
         if self.play is not None:
@@ -125,7 +134,7 @@ class Flow:
     def variable_rules(self) -> list[Rule]:
         """Rules with `?` slots; a messageKeypress's nested play is reported through its parent."""
         nested = {r.play.id for r in self.walk() if r.play is not None}
-        return [r for r in self.walk() if r.id not in nested and _own_slots(r)]
+        return [r for r in self.walk() if r.id not in nested and r.slots]
 
     @property
     def sound_refs(self) -> list[SoundRef]:
@@ -142,7 +151,3 @@ class Flow:
     def advanced(self) -> bool:
         """Menus, web hooks and event handlers make a flow "advanced" (getRuleTemplates `a`)."""
         return any(r.element in ("messageKeypress", "httpRequest") or r.branches for r in self.walk())
-
-
-def _own_slots(rule: Rule) -> list[str]:
-    return rule.slots

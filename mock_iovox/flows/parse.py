@@ -140,7 +140,7 @@ class _Reader:
             label = sound.attrib.get("soundLabel", "").strip()
             group = sound.attrib.get("soundGroup", "").strip()
             if label == VARIABLE:
-                msg.variable = True
+                msg.open_parts += 1
             elif label:
                 msg.parts.append(SoundRef(group, label))
         if required and not msg.parts and not msg.variable:

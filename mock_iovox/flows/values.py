@@ -58,10 +58,14 @@ def prune(rule: Rule | None, values: Values) -> Values:
     return {k: v for k, v in values.items() if k in open_slots}
 
 
-def _sound_files(refs: list[str]) -> list[dict[str, str]]:
+#: an unset sound file, as the vendor's getVariableRulesOfTemplate example writes it (group|label)
+UNSET_SOUND = "?|?"
+
+
+def _sound_files(refs: list[str], open_parts: int) -> list[dict[str, str]]:
     # one <sound_files> per file: the JSON mirror is then a list of objects, the shape the PHP
     # models read (PHP-MODELS.md §3 trap 5); a single file stays an object
-    return [{"sound_file": r} for r in refs or [VARIABLE]]
+    return [{"sound_file": r} for r in refs or [UNSET_SOUND] * max(open_parts, 1)]
 
 
 def render_rule(rule: Rule, values: Values | None = None) -> dict[str, Any]:
@@ -77,9 +81,9 @@ def render_rule(rule: Rule, values: Values | None = None) -> dict[str, Any]:
                 row["contact"] = {f: values.get(CONTACT + f) or VARIABLE for f in fields}
         elif name in slots:
             if name == "sound_files":
-                row[name] = _sound_files(values.get(name) or [])
+                row[name] = _sound_files(values.get(name) or [], rule.open_parts(name))
             elif name in MESSAGE_SLOTS:
-                row[name] = {"sound_files": _sound_files(values.get(name) or [])}
+                row[name] = {"sound_files": _sound_files(values.get(name) or [], rule.open_parts(name))}
             else:
                 row[name] = values.get(name) or VARIABLE
     return row

@@ -95,7 +95,7 @@ def remove_sms_template_from_links(ctx: Ctx) -> None:
 
 def _check_links(
     ctx: Ctx, node_id: str, node: Node | None, items: Sequence[dict[str, Any]], paths: CategoryPaths
-) -> list[Any]:
+) -> list[store.Plan | None]:
     """Every problem of the link sub-tree; returns each link's template plan (or None)."""
     total = len(items)
     if repeated(i["link_id"] for i in items):
@@ -103,7 +103,7 @@ def _check_links(
     taken = links_by_id(ctx, (i["link_id"] for i in items))
     names = names_in_nodes(ctx, [node.pk] if node is not None else [])
     claimed: set[str] = set()
-    plans: list[Any] = []
+    plans: list[store.Plan | None] = []
     for x, item in enumerate(items, 1):
         if item["link_id"] in taken:
             ctx.add("link_id_exists", x=x, y=total)
@@ -125,7 +125,11 @@ def _check_links(
 
 
 def _create_links(
-    ctx: Ctx, node: Node, items: Sequence[dict[str, Any]], plans: list[Any], paths: CategoryPaths
+    ctx: Ctx,
+    node: Node,
+    items: Sequence[dict[str, Any]],
+    plans: list[store.Plan | None],
+    paths: CategoryPaths,
 ) -> None:
     contacts = store.Contacts(ctx)
     total = len(items)
