@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -15,12 +17,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_iovox import errors, xmlio
+from mock_iovox import errors, reqlog, xmlio
 from mock_iovox.db.engine import Database
 from mock_iovox.dispatch import Dispatcher, Incoming, Outgoing, error_response, internal_error
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings, from_environ
 
+log = logging.getLogger("mock_iovox")
 ALL_VERBS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
@@ -70,6 +73,7 @@ class FaultBarrier:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
+            log.exception("fault outside the dispatcher in %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
             await to_response(internal_error())(scope, receive, send)
@@ -85,11 +89,25 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     limiter = anyio.CapacityLimiter(settings.handler_threads)
 
     async def vendor(request: Request) -> Response:
+        started = time.perf_counter()
+        note: reqlog.Note = {}
+        response = await answer(request, note)
+        note["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        reqlog.emit(note, note.pop("fault", None))
+        return response
+
+    async def answer(request: Request, note: reqlog.Note) -> Response:
         head = request.method == "HEAD"
         try:
             body = await read_body(request, settings.max_body_bytes)
         except BodyTooLarge:
             err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=settings.max_body_bytes))
+            note.update(
+                method=reqlog.method_label(request.url.path, request.query_params.multi_items()),
+                ip=request.client.host if request.client else None,
+                status=400,
+                errors=[err.message],
+            )
             return to_response(error_response([err]), head)
         incoming = Incoming(
             verb=request.method,
@@ -100,12 +118,25 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             peer=request.client.host if request.client else None,
             body=body,
         )
-        out = await anyio.to_thread.run_sync(dispatcher.handle, incoming, limiter=limiter)
+        out = await anyio.to_thread.run_sync(dispatcher.handle, incoming, note, limiter=limiter)
         return to_response(out, head)
 
+    def check_databases() -> dict[str, str]:
+        problems = {}
+        for env, db in dbs.items():
+            try:
+                db.ping()
+            except Exception as exc:
+                problems[env] = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return problems
+
     async def health(_: Request) -> Response:
-        body = {"status": "ok", "environments": sorted(dbs)}
-        return Response(json.dumps(body), media_type="application/json")
+        """Readiness: every database answers (and holds its fixture); 503 naming the ones that do not."""
+        problems = await anyio.to_thread.run_sync(check_databases)
+        body: dict[str, object] = {"status": "unavailable" if problems else "ok", "environments": sorted(dbs)}
+        if problems:
+            body["problems"] = problems
+        return Response(json.dumps(body), status_code=503 if problems else 200, media_type="application/json")
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +56,16 @@ class Database:
     def get_meta(self, key: str) -> str | None:
         with self.sessions() as session:
             return session.scalar(select(MockMeta.value).where(MockMeta.key == key))
+
+    def ping(self) -> None:
+        """Readiness: the database answers and holds a loaded fixture (raises otherwise)."""
+        if self.get_meta("fixture") is None:
+            raise RuntimeError("no fixture loaded")
+
+    def check_writable(self) -> None:
+        """A write transaction that changes nothing: fails on a read-only file, folder or role."""
+        with self.transaction() as session:
+            session.execute(delete(MockMeta).where(MockMeta.key == "__write_probe__"))
 
     def dispose(self) -> None:
         self.engine.dispose()
