@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import fields
 from importlib.metadata import PackageNotFoundError, version
 
-from mock_iovox.settings import PROJECT_ROOT
+import yaml
+
+from mock_iovox.settings import PROJECT_ROOT, Settings
 
 
 def canonical(name: str) -> str:
@@ -64,3 +67,13 @@ def test_dockerfile_installs_dependencies_before_code_and_runs_unprivileged() ->
     assert copy_venv < copy_code
     assert "USER mockiovox" in final
     assert any(ln.startswith("HEALTHCHECK") and '"mock-iovox", "health"' in ln for ln in final)
+
+
+def test_compose_example_uses_the_image_volumes_and_real_settings() -> None:
+    compose = yaml.safe_load((PROJECT_ROOT / "docker" / "compose.yaml").read_text())
+    server = compose["services"]["mock-iovox"]
+    assert server["build"]["context"] == ".."
+    assert {v.split(":")[1] for v in server["volumes"]} == {"/app/data", "/app/certs"}
+    known = {f"MOCK_IOVOX_{f.name.upper()}" for f in fields(Settings)}
+    assert set(server["environment"]) <= known
+    assert compose["services"]["client"]["depends_on"]["mock-iovox"]["condition"] == "service_healthy"
