@@ -93,6 +93,8 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
         note: reqlog.Note = {}
         response = await answer(request, note)
         note["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        if reqlog.REQUESTS.isEnabledFor(logging.DEBUG):  # --log-level debug: the query and answer size
+            note.update(query=request.url.query, bytes=len(response.body))
         reqlog.emit(note, note.pop("fault", None))
         return response
 

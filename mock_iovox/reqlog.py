@@ -22,6 +22,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 Note = dict[str, Any]
 
 _TEXT_ORDER = ("env", "user", "ip", "method", "status")
+#: added at --log-level debug
+_DEBUG_KEYS = ("query", "bytes")
 
 
 def method_label(path: str, query: Any) -> str:
@@ -73,6 +75,7 @@ class TextFormatter(logging.Formatter):
                 parts.append("errors=" + _quote(" | ".join(note["errors"])))
             if note.get("reason"):
                 parts.append("reason=" + _quote(note["reason"]))
+            parts.extend(f"{k}={_quote(str(note[k]))}" for k in _DEBUG_KEYS if k in note)
             line = " ".join(parts)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)

@@ -364,3 +364,20 @@ def test_health_endpoint_checks_the_databases(api: Api) -> None:
     body = down.json()
     assert (body["status"], list(body["problems"])) == ("unavailable", ["production"])
     assert "mock_meta" in body["problems"]["production"]
+
+
+def test_serve_warns_when_the_fixture_changed_since_loading(tmp_path: Path) -> None:
+    fixture = edited_fixture(tmp_path, {})
+    data = tmp_path / "data"
+    first = start(tmp_path / "one", data_dir=data, extra=("--env", "sandbox", "--fixture", str(fixture)))
+    stop(first)
+    assert "warning:" not in first.log.read_text()
+    edited_fixture(tmp_path, {"name": "Renamed Estates"})
+    second = start(tmp_path / "two", data_dir=data, extra=("--env", "sandbox", "--fixture", str(fixture)))
+    stop(second)
+    log = second.log.read_text()
+    assert (
+        f"warning: sandbox: the data was loaded from {fixture}, and {fixture} was edited since it was "
+        f"loaded; the database keeps its data: run `mock-iovox reset --env sandbox` to load {fixture}"
+    ) in log
+    assert "(account Demo Estates)" in log  # the banner shows what is really loaded

@@ -68,6 +68,15 @@ def test_success_is_one_info_line_with_every_field(api: Api, lines: list[logging
     }
     assert isinstance(note["ms"], float) and note["ms"] >= 0
     assert "errors" not in note and "reason" not in note
+    # at debug level (set by the `lines` fixture): the query and the answer's size
+    assert (note["query"], note["bytes"]) == ("v=3&method=getNodes", len(resp.content))
+    assert TextFormatter().format(record).endswith(f'query="v=3&method=getNodes" bytes="{len(resp.content)}"')
+
+
+def test_info_level_lines_carry_no_debug_fields(api: Api, lines: list[logging.LogRecord]) -> None:
+    logging.getLogger("mock_iovox.requests").setLevel(logging.INFO)
+    api.get("Nodes", "getNodes")
+    assert "query" not in only(lines).request  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
