@@ -156,6 +156,12 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     )
 
 
+def _pairs(query: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query, keep_blank_values=True)
+
+
 def https_required_app() -> ASGIApp:
     """The optional plain-HTTP listener: every request gets 400 `HTTPS Required`."""
     body = xmlio.render_errors([VendorError(400, errors.HTTPS_REQUIRED)])
@@ -163,10 +169,21 @@ def https_required_app() -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        started = time.perf_counter()
         response = Response(
             body, status_code=400, media_type=None, headers={"content-type": xmlio.XML_CONTENT_TYPE}
         )
         await response(scope, receive, send)
+        client = scope.get("client")
+        query = scope.get("query_string", b"").decode("latin-1")
+        note: reqlog.Note = {
+            "ip": client[0] if client else None,
+            "method": reqlog.method_label(scope.get("path", ""), _pairs(query)),
+            "status": 400,
+            "errors": [errors.HTTPS_REQUIRED],
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+        reqlog.emit(note)
 
     return app
 

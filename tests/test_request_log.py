@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from mock_iovox import errors
@@ -188,14 +189,17 @@ def test_real_server_text_lines(tmp_path: Path) -> None:
             bad = c.get(
                 f"/Nodes?{php_query('getNodes')}", headers={"username": SANDBOX_USER, "secureKey": "x"}
             )
+        plain = httpx.get(f"http://127.0.0.1:{server.http_port}/Links?{php_query('getLinks')}")
     finally:
         stop(server)
-    assert (ok.status_code, bad.status_code) == (200, 401)
+    assert (ok.status_code, bad.status_code, plain.status_code) == (200, 401, 400)
     found = [m for m in map(LINE.match, server.log.read_text().splitlines()) if m]
     assert [(m["level"], m["env"], m["user"], m["ip"], m["method"], m["status"]) for m in found] == [
         ("INFO", "sandbox", SANDBOX_USER, "127.0.0.1", "Nodes.getNodes", "200"),
         ("WARNING", "sandbox", SANDBOX_USER, "127.0.0.1", "Nodes.getNodes", "401"),
+        ("WARNING", "-", "-", "127.0.0.1", "Links.getLinks", "400"),  # the plain-HTTP listener
     ]
+    assert found[2]["rest"] == ' errors="HTTPS Required"'
     assert found[1]["rest"].endswith(
         'errors="HTTP 401: Unauthorized" reason="wrong secureKey for \'RestUserName\'"'
     )
