@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
@@ -15,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_iovox import errors, xmlio
+from mock_iovox import errors, reqlog, xmlio
 from mock_iovox.db.engine import Database
 from mock_iovox.dispatch import Dispatcher, Incoming, Outgoing, error_response, internal_error
 from mock_iovox.errors import VendorError
@@ -32,6 +34,9 @@ class AnyVerb:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+
+log = logging.getLogger("mock_iovox")
 
 
 class BodyTooLarge(Exception):
@@ -80,6 +85,7 @@ class FaultBarrier:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
+            log.exception("fault outside the dispatcher in %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
             await to_response(internal_error())(scope, receive, send)
@@ -95,6 +101,16 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     limiter = anyio.CapacityLimiter(settings.handler_threads)
 
     async def vendor(request: Request) -> Response:
+        started = time.perf_counter()
+        note: reqlog.Note = {}
+        response = await answer(request, note)
+        note["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        if reqlog.REQUESTS.isEnabledFor(logging.DEBUG):  # --log-level debug: the query and answer size
+            note.update(query=request.url.query, bytes=len(response.body))
+        reqlog.emit(note, note.pop("fault", None))
+        return response
+
+    async def answer(request: Request, note: reqlog.Note) -> Response:
         head = request.method == "HEAD"
         incoming = Incoming(
             verb=request.method,
@@ -106,20 +122,34 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             body=b"",
         )
         # authenticated from the headers first: a body is read only for a caller who may send one
-        admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, limiter=limiter)
+        admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, note, limiter=limiter)
         if isinstance(admitted, Outgoing):
             return to_response(admitted, head)
         try:
             body = await read_body(request, settings.max_body_bytes)
         except BodyTooLarge:
             err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=settings.max_body_bytes))
+            note.update(status=400, errors=[err.message])
             return to_response(error_response([err]), head)
-        out = await anyio.to_thread.run_sync(dispatcher.run, admitted, body, limiter=limiter)
+        out = await anyio.to_thread.run_sync(dispatcher.run, admitted, body, note, limiter=limiter)
         return to_response(out, head)
 
+    def check_databases() -> dict[str, str]:
+        problems = {}
+        for env, db in dbs.items():
+            try:
+                db.ping()
+            except Exception as exc:
+                problems[env] = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return problems
+
     async def health(_: Request) -> Response:
-        body = {"status": "ok", "environments": sorted(dbs)}
-        return Response(json.dumps(body), media_type="application/json")
+        """Readiness: every database answers (and holds its fixture); 503 naming the ones that do not."""
+        problems = await anyio.to_thread.run_sync(check_databases)
+        body: dict[str, object] = {"status": "unavailable" if problems else "ok", "environments": sorted(dbs)}
+        if problems:
+            body["problems"] = problems
+        return Response(json.dumps(body), status_code=503 if problems else 200, media_type="application/json")
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -137,6 +167,12 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     )
 
 
+def _pairs(query: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query, keep_blank_values=True)
+
+
 def https_required_app() -> ASGIApp:
     """The optional plain-HTTP listener: every request gets 400 `HTTPS Required`."""
     body = xmlio.render_errors([VendorError(400, errors.HTTPS_REQUIRED)])
@@ -144,10 +180,21 @@ def https_required_app() -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        started = time.perf_counter()
         response = Response(
             body, status_code=400, media_type=None, headers={"content-type": xmlio.XML_CONTENT_TYPE}
         )
         await response(scope, receive, send)
+        client = scope.get("client")
+        query = scope.get("query_string", b"").decode("latin-1")
+        note: reqlog.Note = {
+            "ip": client[0] if client else None,
+            "method": reqlog.method_label(scope.get("path", ""), _pairs(query)),
+            "status": 400,
+            "errors": [errors.HTTPS_REQUIRED],
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+        reqlog.emit(note)
 
     return app
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from mock_iovox import errors
 from mock_iovox.db import ApiUser, IpRange
-from mock_iovox.errors import ErrorList, IovoxError
+from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.settings import IPNetwork
 
 #: How keys are stored (issue 14 item 7): HMAC-SHA256 of the key under a random per-user salt,
@@ -97,6 +97,15 @@ def _network(cidr: str) -> IPNetwork:
     return ipaddress.ip_network(cidr, strict=False)
 
 
+class Unauthorized(IovoxError):
+    """The vendor's 401; `reason` is for the request log only (the wire never says which part failed)."""
+
+    def __init__(self, reason: str, key: str) -> None:
+        super().__init__([VendorError(401, errors.UNAUTHORIZED)])
+        self.reason = reason
+        self.key = key
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     username: str
@@ -111,9 +120,12 @@ def authenticate(session: Session, username: str, key: str, ip: str) -> Caller:
         .where(ApiUser.username == username)
     ).all()
     key_ok = key_matches(rows[0].secure_key if rows else _DUMMY_HASH, key)
-    if not rows or not key_ok:
-        raise IovoxError.one(errors.UNAUTHORIZED, status=401)
+    if not rows:
+        raise Unauthorized(f"no user {username!r}", key)
+    if not key_ok:
+        raise Unauthorized(f"wrong secureKey for {username!r}", key)
     networks = [_network(r.cidr) for r in rows if r.cidr]
     if not _within(ip, networks):
-        raise IovoxError.one(errors.UNAUTHORIZED, status=401)
+        allowed = ", ".join(str(n) for n in sorted(set(networks), key=lambda n: (n.version, n))) or "none"
+        raise Unauthorized(f"IP {ip} is not in the allowed ranges of {username!r} ({allowed})", key)
     return Caller(username, rows[0].account_pk)

@@ -7,7 +7,9 @@ the same CA when the configured names change, so clients that trust ca.crt keep 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +20,7 @@ from cryptography import x509
 #: browsers and Apple platforms refuse leaf certificates valid for longer than 825 days
 LEAF_LIFETIME = timedelta(days=825)
 RENEW_BEFORE = timedelta(days=30)
-BASE_NAMES = ("localhost", "127.0.0.1", "::1", "api.iovox.com", "sandboxapi.iovox.com")
+BASE_NAMES = ("localhost", "sandbox.localhost", "127.0.0.1", "::1", "api.iovox.com", "sandboxapi.iovox.com")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,21 @@ class CertPaths:
     @property
     def names_file(self) -> Path:
         return self.directory / "server.names"
+
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def check_name(name: str) -> None:
+    """An IP address or a DNS name (a leading `*.` allowed); raises ValueError otherwise."""
+    try:
+        ipaddress.ip_address(name)
+        return
+    except ValueError:
+        pass
+    labels = name.removeprefix("*.").rstrip(".").split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"{name!r} is neither a DNS name nor an IP address")
 
 
 def names_for(extra: tuple[str, ...]) -> list[str]:

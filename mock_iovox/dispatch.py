@@ -20,6 +20,7 @@ from mock_iovox.handlers import HANDLERS
 from mock_iovox.handlers.base import Binary, Ctx, HandlerResult, ListResult
 from mock_iovox.params import group_query, read_output, read_params, read_view
 from mock_iovox.payload import read_body
+from mock_iovox.reqlog import Note, method_label
 from mock_iovox.settings import Settings
 
 log = logging.getLogger("mock_iovox")
@@ -72,38 +73,73 @@ class Dispatcher:
         self.settings = settings
         self.databases = databases
 
-    def handle(self, req: Incoming) -> Outgoing:
-        """Every stage, with the body already read."""
-        return self._guarded(req, lambda: self._run(self._admit(req), req.body))
+    def handle(self, req: Incoming, note: Note | None = None) -> Outgoing:
+        """Every stage, with the body already read. `note` (the request log's dict) gets what was
+        learnt on the way: env, user, ip, method, status, vendor errors, the reason of a 401, a fault."""
+        return self._guarded(req, note, lambda n: self._run(self._admit(req, n), req.body))
 
-    def admit(self, req: Incoming) -> Admitted | Outgoing:
+    def admit(self, req: Incoming, note: Note | None = None) -> Admitted | Outgoing:
         """Stages 1-5 from the headers alone, so that the HTTP layer reads a body only for a caller
         who may send one (issue 14: bodies were buffered before authentication). A request whose
         method takes no body is answered at once."""
 
-        def admit() -> Admitted | Outgoing:
-            admitted = self._admit(req)
+        def admit(n: Note) -> Admitted | Outgoing:
+            admitted = self._admit(req, n)
             return admitted if admitted.wants_body else self._run(admitted, b"")
 
-        return self._guarded(req, admit)
+        return self._guarded(req, note, admit)
 
-    def run(self, admitted: Admitted, body: bytes) -> Outgoing:
+    def run(self, admitted: Admitted, body: bytes, note: Note | None = None) -> Outgoing:
         """Stage 6 and the handler, for an admitted request and its body."""
-        return self._guarded(admitted.req, lambda: self._run(admitted, body))
+        return self._guarded(admitted.req, note, lambda n: self._run(admitted, body))
 
-    def _guarded(self, req: Incoming, step: Callable[[], T]) -> T | Outgoing:
+    def _guarded(self, req: Incoming, note: Note | None, step: Callable[[Note], T]) -> T | Outgoing:
+        caller_logs = note is not None
+        note = {} if note is None else note
+        note.setdefault("method", method_label(req.path, req.query))
         try:
-            return step()
+            result = step(note)
         except IovoxError as exc:
-            return error_response(exc.errors)
-        except Exception:
-            log.exception("unexpected fault in %s %s", req.verb, req.path)
-            return internal_error()
+            note["errors"] = [e.message for e in exc.errors]
+            if isinstance(exc, auth.Unauthorized):
+                note["reason"] = self._explain(exc, note)
+            out = error_response(exc.errors)
+        except Exception as exc:
+            if not caller_logs:  # otherwise the HTTP layer logs it with the request line
+                log.exception("unexpected fault in %s %s", req.verb, req.path)
+            note["fault"] = exc
+            note["errors"] = [errors.INTERNAL]
+            out = internal_error()
+        else:
+            if isinstance(result, Outgoing):
+                note["status"] = result.status
+            return result
+        note["status"] = out.status
+        return out
 
-    def _admit(self, req: Incoming) -> Admitted:
+    def _explain(self, exc: auth.Unauthorized, note: Note) -> str:
+        """The reason of a 401 for the log (never on the wire), naming the other environment when
+        the credentials belong there. Runs only for refused requests."""
+        env = note.get("env", "")
+        others = {e: db for e, db in self.databases.items() if e != env}
+        for other, db in others.items():
+            with db.sessions() as session:
+                try:
+                    auth.authenticate(session, note.get("user", ""), exc.key, note.get("ip", ""))
+                except auth.Unauthorized:
+                    continue
+            host = note.get("host", "")
+            return f"{exc.reason}; these are {other} credentials, but Host {host!r} selects {env}"
+        return exc.reason
+
+    def _admit(self, req: Incoming, note: Note) -> Admitted:
+        note["host"] = req.host
         username, key = auth.read_credentials(req.headers)
+        note["user"] = username
         db = self.databases[self.settings.choose_env(req.host)]
+        note["env"] = db.env
         ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
+        note["ip"] = ip
         query = group_query(req.query)
         with db.transaction() as session:
             caller = auth.authenticate(session, username, key, ip)

@@ -11,9 +11,11 @@ import uvicorn
 
 from mock_iovox import certs
 from mock_iovox.app import create_app, https_required_app, open_databases
+from mock_iovox.db.engine import Database
 from mock_iovox.fakes.fixtures import prepare
 from mock_iovox.http_guard import GuardedHttpToolsProtocol
 from mock_iovox.lifeline import MASTER_PID_VARIABLE
+from mock_iovox.reqlog import log_config
 from mock_iovox.settings import Settings, to_environ
 
 
@@ -23,6 +25,8 @@ def _http_listener(settings: Settings) -> threading.Thread:
         host=settings.host,
         port=settings.http_port,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level, settings.log_format),
+        access_log=False,
         lifespan="off",
         **HARDENING,
     )
@@ -65,13 +69,14 @@ def check_port(host: str, port: int) -> None:
             raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
-def run(settings: Settings) -> None:
-    """Prepare databases and certificates, then serve until interrupted."""
-    check_port(settings.host, settings.port)
-    if settings.http_port:
-        check_port(settings.host, settings.http_port)
-    databases = open_databases(settings)
-    prepare(settings, databases)
+def run(settings: Settings, databases: dict[str, Database] | None = None) -> None:
+    """Prepare databases (unless given, prepared) and certificates, then serve until interrupted."""
+    if databases is None:
+        check_port(settings.host, settings.port)
+        if settings.http_port:
+            check_port(settings.host, settings.http_port)
+        databases = open_databases(settings)
+        prepare(settings, databases)
     ssl_args: dict[str, str] = {}
     if not settings.insecure:
         paths, _ = certs.ensure(settings.certs_dir, settings.cert_names)
@@ -82,6 +87,8 @@ def run(settings: Settings) -> None:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
+        "log_config": log_config(settings.log_level, settings.log_format),
+        "access_log": False,
         "server_header": False,
         **HARDENING,
         **ssl_args,

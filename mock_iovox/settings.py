@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _CHECKOUT_FIXTURE = PROJECT_ROOT / "fixtures" / "default.yaml"
 DEFAULT_FIXTURE = _CHECKOUT_FIXTURE if _CHECKOUT_FIXTURE.exists() else Path("fixtures") / "default.yaml"
 ENV_PREFIX = "MOCK_IOVOX_"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -52,6 +53,8 @@ class Settings:
     #: serve without TLS on `port` (tests and the PHP client's http:// endpoint); off by default
     insecure: bool = False
     log_level: str = "info"
+    #: request log lines as text or one JSON object per line
+    log_format: str = "text"
     #: longest rendered call/voicemail recording, in seconds (longer talk times are cut)
     recording_cap_seconds: int = 120
 
@@ -66,6 +69,10 @@ class Settings:
             raise ValueError("workers must be at least 1")
         if self.handler_threads < 1:
             raise ValueError("handler threads must be at least 1")
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"log format must be text or json, not {self.log_format!r}")
         if self.max_body_bytes < 1024:
             raise ValueError("max body size must be at least 1024 bytes")
         if self.env == "both" and self.database_url and "{env}" not in self.database_url:
@@ -105,8 +112,17 @@ _CONVERTERS: Mapping[str, Any] = {
     "certs_dir": Path,
     "cert_names": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()),
     "trusted_proxies": parse_networks,
-    "insecure": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
+    "insecure": lambda v: _boolean(v),
 }
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _boolean(value: str) -> bool:
+    word = value.strip().lower()
+    if word not in _TRUE + _FALSE:
+        raise ValueError(f"{value!r} is neither true ({'/'.join(_TRUE)}) nor false ({'/'.join(_FALSE)})")
+    return word in _TRUE
 
 
 def from_environ(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -114,9 +130,13 @@ def from_environ(environ: Mapping[str, str] | None = None, **overrides: Any) -> 
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for f in fields(Settings):
-        raw = environ.get(ENV_PREFIX + f.name.upper())
-        if raw is not None and raw != "":
-            values[f.name] = _CONVERTERS.get(f.name, str)(raw)
+        name = ENV_PREFIX + f.name.upper()
+        raw = environ.get(name)
+        if raw is not None and raw != "" and overrides.get(f.name) is None:
+            try:
+                values[f.name] = _CONVERTERS.get(f.name, str)(raw)
+            except ValueError as exc:
+                raise ValueError(f"{name}={raw}: {exc}") from exc
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
 

@@ -1,5 +1,6 @@
 # Sourced by scripts/serve and scripts/test: make sure .venv exists with mock-iovox installed.
-# $1 = pip extras ("" or "dev"). Re-installs only when pyproject.toml changed.
+# $1 = pip extras ("" or "dev"). Versions come from constraints.txt (refresh it with scripts/lock).
+# Re-installs only when pyproject.toml or constraints.txt changed.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${MOCK_IOVOX_VENV:-$ROOT/.venv}"
@@ -24,11 +25,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 stamp="$VENV/.installed-$extras"
-if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$ROOT/constraints.txt" -nt "$stamp" ]; then
   spec="$ROOT"
   [ -n "$extras" ] && spec="$ROOT[$extras]"
   echo "installing mock-iovox${extras:+[$extras]} into $VENV (log: $VENV/pip.log) ..." >&2
-  if ! { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e "$spec"; } \
+  lock=(-c "$ROOT/constraints.txt")
+  if ! { "$VENV/bin/python" -m pip install "${lock[@]}" --upgrade pip \
+      && "$VENV/bin/python" -m pip install "${lock[@]}" -e "$spec"; } \
       >"$VENV/pip.log" 2>&1; then
     tail -n 30 "$VENV/pip.log" >&2
     echo "pip install failed; full log: $VENV/pip.log" >&2

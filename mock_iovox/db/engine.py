@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,8 +51,12 @@ def _private_file(path: Path) -> None:
     """The SQLite file, readable by its owner only (0600; SQLite gives its -wal and -shm files the
     same mode). Created so from the start: never a moment at 0644."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    os.chmod(path, 0o600)  # a file from an earlier version
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif path.stat().st_mode & 0o077:
+        # a file from an earlier version; on a read-only mount the start-up check names the problem
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)
 
 
 def masked_url(url: str) -> str:
@@ -141,6 +146,16 @@ class Database:
     def get_meta(self, key: str) -> str | None:
         with self.sessions() as session:
             return session.scalar(select(MockMeta.value).where(MockMeta.key == key))
+
+    def ping(self) -> None:
+        """Readiness: the database answers and holds a loaded fixture (raises otherwise)."""
+        if self.get_meta("fixture") is None:
+            raise RuntimeError("no fixture loaded")
+
+    def check_writable(self) -> None:
+        """A write transaction that changes nothing: fails on a read-only file, folder or role."""
+        with self.transaction() as session:
+            session.execute(delete(MockMeta).where(MockMeta.key == "__write_probe__"))
 
     def dispose(self) -> None:
         self.engine.dispose()

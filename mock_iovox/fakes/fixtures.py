@@ -13,7 +13,7 @@ import importlib
 import ipaddress
 import pkgutil
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -102,7 +102,10 @@ def read_fixture(path: Path) -> Fixture:
     try:
         data = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
-        raise FixtureError(f"{path}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FixtureError(f"{path}: not valid YAML: {problem}{where}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
         raise FixtureError(f"{path}: expected a mapping with an 'environments' mapping")
     epoch = data.get("epoch", DEFAULT_EPOCH)
@@ -113,37 +116,106 @@ def read_fixture(path: Path) -> Fixture:
     seed = data.get("seed", 0)
     if not isinstance(seed, int):
         raise FixtureError(f"{path}: 'seed' must be an integer")
+    check_keys(data, path)
     return Fixture(path, hashlib.sha256(raw).hexdigest(), seed, epoch, data["environments"])
 
 
-def first_users(path: Path, environments: Sequence[str]) -> list[tuple[str, str, str]]:
-    """(environment, username, key) of the first user of each environment's first account, for the
-    banner; nothing when the fixture cannot be read (serving reports that itself)."""
-    try:
-        fixture = read_fixture(path)
-    except FixtureError:
-        return []
-    found = []
-    for env in environments:
-        for account in (fixture.environments.get(env) or {}).get("accounts") or []:
-            users = account.get("users") or []
-            if users and users[0].get("username") and users[0].get("secure_key"):
-                found.append((env, str(users[0]["username"]), str(users[0]["secure_key"])))
-                break
-    return found
+#: The keys each part of a fixture may hold (sections registered by other modules are added to the
+#: environment and account sets). A key outside these is refused with its path: a typo such as
+#: `nodez:` would otherwise load nothing, silently.
+KEYS: dict[str, frozenset[str]] = {
+    "top": frozenset({"seed", "epoch", "environments"}),
+    "environment": frozenset({"accounts"}),
+    "account": frozenset(
+        {"name", "users", "category_configurations", "categories", "nodes", "contacts", "generate"}
+    ),
+    "user": frozenset({"username", "secure_key", "allowed_ips"}),
+    "category_configuration": frozenset({"category_id", "label", "type", "colour"}),
+    "category": frozenset({"category_id", "parent_category_id", "value"}),
+    "node": frozenset({"node_id", "node_name", "node_type", "node_date", "categories", "links"}),
+    "link": frozenset({"link_id", "link_name", "link_type", "link_date", "click_to_call", "categories"}),
+    "generate": frozenset({"contacts"}),
+}
 
 
-def prepare(settings: Settings, databases: Mapping[str, Database]) -> None:
-    """Create the schema and load the fixture into every database that has not been loaded yet."""
+def _contact_keys() -> frozenset[str]:
+    return frozenset(Contact.__table__.columns.keys()) - {"pk", "account_pk", "created_at"}
+
+
+def check_keys(data: Mapping[str, Any], path: Path) -> None:
+    """Refuse unknown keys anywhere in the built-in parts, naming each by its path."""
+    _import_sections()
+    unknown: list[str] = []
+
+    def visit(node: Any, kind: str | frozenset[str], place: str) -> None:
+        if not isinstance(node, Mapping):
+            return
+        allowed = KEYS[kind] if isinstance(kind, str) else kind
+        unknown.extend(f"{place}.{k}" if place else str(k) for k in node if k not in allowed)
+
+    def each(items: Any, kind: str | frozenset[str], place: str) -> list[tuple[Any, str]]:
+        out = []
+        for i, item in enumerate(items if isinstance(items, list) else [], 1):
+            visit(item, kind, f"{place}[{i}]")
+            out.append((item, f"{place}[{i}]"))
+        return out
+
+    visit(data, "top", "")
+    envs = data.get("environments") or {}
+    unknown.extend(f"environments.{e}" for e in envs if e not in ("sandbox", "production"))
+    for env, env_data in envs.items():
+        if not isinstance(env_data, Mapping):
+            continue
+        visit(env_data, KEYS["environment"] | set(ENV_SECTIONS), f"environments.{env}")
+        accounts = each(
+            env_data.get("accounts"), KEYS["account"] | set(ACCOUNT_SECTIONS), f"environments.{env}.accounts"
+        )
+        for account, place in accounts:
+            if not isinstance(account, Mapping):
+                continue
+            each(account.get("users"), "user", f"{place}.users")
+            each(
+                account.get("category_configurations"),
+                "category_configuration",
+                f"{place}.category_configurations",
+            )
+            each(account.get("categories"), "category", f"{place}.categories")
+            each(account.get("contacts"), _contact_keys() | {"has_user"}, f"{place}.contacts")
+            visit(account.get("generate"), "generate", f"{place}.generate")
+            for node, nplace in each(account.get("nodes"), "node", f"{place}.nodes"):
+                if isinstance(node, Mapping):
+                    each(node.get("links"), "link", f"{nplace}.links")
+    if unknown:
+        raise FixtureError(f"{path}: unknown key{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
+
+
+def prepare(settings: Settings, databases: Mapping[str, Database]) -> list[str]:
+    """Create the schema and load the fixture into every database that has not been loaded yet.
+
+    Returns warnings: a database loaded from another fixture, or from this one before it was edited,
+    keeps its data (`mock-iovox reset` loads the fixture again).
+    """
     fixture = read_fixture(settings.fixture)
+    warnings = []
     for db in databases.values():
         with db.setup() as session:  # one instance at a time: the others find it loaded
-            loaded = session.scalar(select(MockMeta.value).where(MockMeta.key == META_FIXTURE))
-            if loaded is None:
+            loaded_from = session.scalar(select(MockMeta.value).where(MockMeta.key == META_FIXTURE))
+            if loaded_from is None:
                 load_into(session, db.env, fixture)
+            elif (
+                session.scalar(select(MockMeta.value).where(MockMeta.key == META_FIXTURE_SHA))
+                != fixture.sha256
+            ):
+                what = "was edited since it was loaded" if loaded_from == str(fixture.path) else "differs"
+                warnings.append(
+                    f"{db.env}: the data was loaded from {loaded_from}, and {fixture.path} {what}; "
+                    "the database keeps its data: "
+                    f"run `mock-iovox reset --env {db.env}` to load {fixture.path}"
+                )
             for user in session.scalars(select(ApiUser)):  # databases of earlier versions held keys
                 if not is_hashed(user.secure_key):
                     user.secure_key = hash_key(user.secure_key)
+    return warnings
 
 
 def reset(db: Database, fixture: Fixture) -> None:
