@@ -216,5 +216,5 @@ def test_workers_exit_when_the_master_is_killed(tmp_path: Path) -> None:
 
 def test_banner_credentials_come_from_the_fixture(plain: Server) -> None:
     out = plain.log.read_text()
-    assert f"username LanOnly, secureKey {LAN['secureKey']} (sandbox)" in out
+    assert f"username LanOnly  secureKey {LAN['secureKey']}  (account " in out
     assert "RestUserName" not in out  # no hard-coded key
