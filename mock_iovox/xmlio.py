@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, cast
+from typing import Any, NoReturn, TypeAlias, cast
 
 from lxml import etree
 
@@ -134,6 +134,33 @@ def _parse_error(err: Any) -> IovoxError:
 _PROLOG_DOCTYPE = re.compile(rb"^\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<!DOCTYPE", re.S)
 
 
+#: libxml2's element depth limit without XML_PARSE_HUGE (kept when `huge_text` lifts the rest)
+MAX_DEPTH = 256
+
+
+def _depth_over(root: Any, limit: int) -> bool:
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _reparse_error(body: bytes) -> NoReturn:
+    """Raise the error libxml2 gives `body` under its default limits."""
+    strict = _parser(recover=False, huge_text=False)
+    try:
+        etree.fromstring(body, strict)
+    except etree.XMLSyntaxError as exc:
+        log: list[Any] = list(cast(Iterable[Any], strict.error_log))
+        if log:
+            raise _parse_error(log[0]) from exc
+    raise IovoxError.one(
+        errors.XML_PARSE, message=f"Excessive depth in document: {MAX_DEPTH}", line=1, column=1
+    )
+
+
 def parse(body: bytes, *, huge_text: bool = False) -> XNode:
     """Parse a request body or raise the vendor's `XML parse error. …` (400).
 
@@ -143,7 +170,8 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
 
     `huge_text` lifts libxml2's 10 MB limit on one text node, for the methods whose payload carries
     base64 audio (the body stays bounded by --max-body-bytes), so that an oversized sound file is
-    told as the vendor's `Exceeds maximum allowed filesize` rather than as a parser limit.
+    told as the vendor's `Exceeds maximum allowed filesize` rather than as a parser limit. The
+    depth limit stays the usual 256 (XML_PARSE_HUGE would lift it too, past Python's recursion).
     """
     # every element needs a `<` (two unless empty): more than that many means too many elements,
     # known before libxml2 builds a node
@@ -160,6 +188,8 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
         log: list[Any] = list(cast(Iterable[Any], strict.error_log))
         if not log:
             raise IovoxError.one(errors.XML_PARSE, message=str(exc.msg), line=1, column=1) from exc
+        if huge_text and "depth" in (log[0].message or ""):
+            _reparse_error(body)  # the usual depth limit, as without huge_text
         if not all(e.domain_name == "NAMESPACE" for e in log):
             raise _parse_error(log[0]) from exc
         root = etree.fromstring(body, _parser(recover=True, huge_text=huge_text))
@@ -168,6 +198,9 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
     doctype = getattr(root.getroottree().docinfo, "doctype", "")
     if doctype:
         raise IovoxError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
+    if huge_text and _depth_over(root, MAX_DEPTH):
+        # XML_PARSE_HUGE also lifts libxml2's depth limit: keep the usual one (and its message)
+        _reparse_error(body)
     _check_shape(root)
     return _convert(root)
 

@@ -24,6 +24,7 @@ from tests.helpers import (
     RUBY_HEADERS,
     RUBY_PROLOG,
     assert_errors,
+    errors_of,
     results,
     ruby_body,
     ruby_query,
@@ -461,3 +462,14 @@ def test_sound_file_in_use(api: Api) -> None:
         assert not sound_file_in_use(session, pk, "Hello & hi", "IVR")
         assert not sound_file_in_use(session, pk, "Spring", "Promo")
         assert not sound_file_in_use(session, pk + 1, "Menu", "IVR")
+
+
+@pytest.mark.parametrize("depth", [300, 1500, 5000])
+def test_deep_body_keeps_the_usual_depth_limit(api: Api, depth: int) -> None:
+    """Sound-file methods lift libxml2's text limit, not its depth limit (nor Python's recursion)."""
+    body = "<request>" + "<a>" * depth + "</a>" * depth + "</request>"
+    for verb, method in (("POST", "createSoundFiles"), ("PUT", "updateSoundFiles")):
+        resp = api.call(verb, "SoundFiles", method, content=body.encode())
+        assert resp.status_code == 400, resp.text
+        [(_, message)] = errors_of(resp)
+        assert message.startswith("XML parse error. Excessive depth in document: 256, use XML_PARSE_HUGE")

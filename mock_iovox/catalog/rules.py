@@ -105,6 +105,7 @@ BLOCKED_NUMBER_GUESSES = (
     "number); anything else is `Number x of y Invalid`.",
     "A rule's link ids become one rule each; a rule without link ids applies to every link; a rule "
     "without blocking_type blocks.",
+    "A rule follows its link through a rename (new_link_id) and goes with it when the link is deleted.",
     "Matching (mock_iovox/blocking.py): the most specific entry decides (EQUALS, then longer "
     "STARTSWITH prefixes, `*` last), through its first rule for the link whose time template holds "
     "the instant (rules naming the link first), else its default; no entry: allowed.",
