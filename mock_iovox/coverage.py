@@ -79,6 +79,8 @@ PROTOCOL_GUESSES = (
     "Headers must arrive within 10 s of connecting or of the previous response.",
     "Any HTTP verb reaches the API: one the method does not take (TRACE, PROPFIND …) → `Request Method must "
     "be X. Y attempted`.",
+    "A text value of a body over 255 characters → `<Field> x of y too long` (notes, messages, CC lists "
+    "and callback headers: 4,000; sound files: no bound but the body size).",
     "Authentication comes from the headers before the body is read: a wrong key is answered 401 without "
     "reading (or waiting for) the body; a method without a body never reads one.",
 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_iovox import errors
-from mock_iovox.catalog.model import DEFAULT_MAX_ITEMS, Payload, PField, PType
+from mock_iovox.catalog.model import DEFAULT_MAX_ITEMS, Payload, PField, PType, text_limit
 from mock_iovox.errors import ErrorList
 from mock_iovox.params import coerce
 from mock_iovox.xmlio import XNode
@@ -77,12 +77,16 @@ def _read_fields(
             values = [v for m in matches for v in _leaf_values(m)]
             out[f.name] = values
             present = bool(values)
+            limit = text_limit(f)
+            if limit is not None and any(len(v) > limit for v in values):
+                errs.add(errors.ITEM_TOO_LONG if index else errors.TOP_INVALID, label=f.label, x=x, y=y)
         else:
             raw = next((m.value for m in matches if m.value), "")
             present = raw != ""
             out[f.name] = None
             if present:
-                if f.max_length is not None and len(raw) > f.max_length:
+                limit = text_limit(f)
+                if limit is not None and len(raw) > limit:
                     errs.add(errors.ITEM_TOO_LONG if index else errors.TOP_INVALID, label=f.label, x=x, y=y)
                     continue
                 ok, converted = coerce(f.type, raw, f.choices)

@@ -54,3 +54,64 @@ def test_uvicorn_refuses_tls_below_12(tmp_path: Path) -> None:
     assert config.ssl is not None
     assert config.ssl.minimum_version >= ssl.TLSVersion.TLSv1_2
     assert config.ssl.maximum_version in (ssl.TLSVersion.MAXIMUM_SUPPORTED, ssl.TLSVersion.TLSv1_3)
+
+
+# --- issue 14 item 8 ----------------------------------------------------------------------------
+
+
+def test_ca_is_constrained_and_leaf_is_for_servers_only(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    paths, _ = certs.ensure(tmp_path)
+    ca = x509.load_pem_x509_certificate(paths.ca_cert.read_bytes())
+    leaf = x509.load_pem_x509_certificates(paths.server_cert.read_bytes())[0]
+    constraints = ca.extensions.get_extension_for_class(x509.NameConstraints)
+    assert constraints.critical
+    permitted = {str(g.value) for g in constraints.value.permitted_subtrees or []}
+    assert {"localhost", "sandboxapi.iovox.com", "api.iovox.com", "127.0.0.0/8", "::1/128"} <= permitted
+    assert "iovox.com" not in permitted
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.path_length == 0
+    assert ca.not_valid_after_utc - ca.not_valid_before_utc <= timedelta(days=5 * 365 + 1)
+    eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    assert not leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert leaf.not_valid_after_utc - leaf.not_valid_before_utc <= timedelta(days=826)
+
+
+def test_a_name_outside_the_constraints_gets_a_new_ca(tmp_path: Path) -> None:
+    paths, _ = certs.ensure(tmp_path)
+    ca = paths.ca_cert.read_bytes()
+    certs.ensure(tmp_path, ("mock.internal", "192.168.5.5"))
+    assert paths.ca_cert.read_bytes() == ca  # local names: same CA
+    certs.ensure(tmp_path, ("mock.example.org",))
+    assert paths.ca_cert.read_bytes() != ca
+    assert "mock.example.org" in san_names(paths.server_cert)
+
+
+def test_openssl_verifies_the_chain_for_its_names(tmp_path: Path) -> None:
+    import socket
+    import threading
+
+    paths, _ = certs.ensure(tmp_path)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(paths.server_cert, paths.server_key)
+    client_ctx = ssl.create_default_context(cafile=str(paths.ca_cert))
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        with (
+            socket.create_connection(listener.getsockname()) as raw,
+            client_ctx.wrap_socket(raw, server_hostname="sandboxapi.iovox.com") as tls,
+        ):
+            tls.sendall(b"x")
+        thread.join()

@@ -81,3 +81,25 @@ def test_fuzz_hostile_bodies(observed: Observed, body: bytes, path: str) -> None
     interface = {"createNodes": "Nodes", "createLinks": "Links", "updateContacts": "Contacts"}[path]
     verb = "PUT" if path.startswith("update") else "POST"
     observed.send(FuzzRequest(verb, f"/{interface}", f"v=3&method={path}", body, dict(PHP_HEADERS)))
+
+
+@pytest.fixture
+def pg_api(postgres_settings: Settings) -> Iterator[Api]:
+    client = Api(postgres_settings.with_overrides(max_body_bytes=1024 * 1024))
+    yield client
+    client.close()
+
+
+def test_fuzz_catalogue_on_postgres(pg_api: Api) -> None:
+    """PostgreSQL types its comparisons strictly: the same strategies, no 5xx, the vendor shape."""
+
+    @settings(FUZZ, max_examples=max(EXAMPLES // 2, 50))
+    @given(req=requests(PHP_HEADERS))
+    def run(req: FuzzRequest) -> None:
+        resp = pg_api.client.request(req.verb, req.url, content=req.body, headers=req.headers)
+        problem = shape_problem(
+            req.verb, resp.status_code, resp.headers.get("content-type", ""), resp.content
+        )
+        assert problem is None, (problem, describe(req), resp.content[:500])
+
+    run()

@@ -46,17 +46,25 @@ def test_many_attributes_are_refused_quickly() -> None:
     started = time.perf_counter()
     with pytest.raises(IovoxError) as caught:
         xmlio.parse(body)
-    assert time.perf_counter() - started < 2  # was 60 s of the only handler thread
+    assert time.perf_counter() - started < 5  # was 60 s of the only handler thread
     assert caught.value.errors[0].message == "XML Invalid: element node has more than 64 attributes at line 1"
 
 
 def test_attribute_conversion_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(xmlio, "MAX_ATTRIBUTES", 10**9)
-    body = b"<request><node " + b" ".join(b'a%d="v%d"' % (i, i) for i in range(100_000)) + b"/></request>"
-    started = time.perf_counter()
-    node = xmlio.parse(body).children[0]
-    assert time.perf_counter() - started < 2  # attrib.items() took 12 s here
-    assert len(node.attrib) == 100_000 and node.attrib["a99999"] == "v99999"
+
+    def convert(n: int) -> float:
+        body = b"<request><node " + b" ".join(b'a%d="v%d"' % (i, i) for i in range(n)) + b"/></request>"
+        started = time.perf_counter()
+        node = xmlio.parse(body).children[0]
+        took = time.perf_counter() - started
+        assert len(node.attrib) == n and node.attrib[f"a{n - 1}"] == f"v{n - 1}"
+        return took
+
+    small = min(convert(10_000) for _ in range(3))
+    large = min(convert(100_000) for _ in range(2))
+    # ten times the attributes: about ten times the time (attrib.items() took a hundred times: 12 s)
+    assert large < 30 * small + 0.05, (small, large)
 
 
 def test_attributes_keep_local_names_and_values() -> None:
@@ -78,7 +86,7 @@ def test_many_attributes_over_the_api(big: Api) -> None:
     body = "<request><node " + " ".join(f'a{i}="1"' for i in range(50_000)) + "/></request>"
     started = time.perf_counter()
     resp = big.post(NODES, "createNodes", body)
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < 6
     assert_errors(resp, 400, ["XML Invalid: element node has more than 64 attributes at line 1"])
 
 
@@ -335,3 +343,45 @@ def test_private_keys_are_created_0600(tmp_path: Path, monkeypatch: pytest.Monke
     assert modes == {"ca.key": 0o600, "server.key": 0o600}
     for key in (paths.ca_key, paths.server_key):
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+# --- text lengths (found by the fuzz suite on PostgreSQL) ---------------------------------------
+
+
+def test_text_longer_than_255_is_a_vendor_400(api: Api) -> None:
+    def body(name: str) -> str:
+        return (
+            f"<request><node><node_id>n1</node_id><node_name>{name}</node_name>"
+            "<node_type>T</node_type></node></request>"
+        )
+
+    assert_errors(api.post(NODES, "createNodes", body("é" * 256)), 400, ["Node Name 1 of 1 too long"])
+    assert api.post(NODES, "createNodes", body("é" * 255)).status_code == 201
+
+
+def test_long_text_fields_keep_their_own_bound(api: Api) -> None:
+    from mock_iovox.catalog.model import PField, text_limit
+
+    assert text_limit(PField("notes", "Notes")) == 4000
+    assert text_limit(PField("sound_file", "Sound File")) is None
+    assert text_limit(PField("node_name", "Node Name")) == 255
+
+
+def test_postgres_takes_long_values_like_sqlite(postgres_settings: Settings) -> None:
+    # a 200-character phone number in a 64-character column was a 500 on PostgreSQL
+    client = Api(postgres_settings)
+    try:
+        body = (
+            "<request><contact><contact_id>long-phone</contact_id><display_name>Long</display_name>"
+            f"<mobile_phone>{'1' * 200}</mobile_phone></contact></request>"
+        )
+        resp = client.post("Contacts", "createContacts", body)
+        assert resp.status_code == 201, resp.text
+        long_id = "x" * 256
+        body = (
+            f"<request><contact><contact_id>{long_id}</contact_id>"
+            "<display_name>L</display_name></contact></request>"
+        )
+        assert_errors(client.post("Contacts", "createContacts", body), 400, ["Contact ID 1 of 1 too long"])
+    finally:
+        client.close()

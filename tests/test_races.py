@@ -130,8 +130,16 @@ def test_writers_begin_immediate_on_sqlite(tmp_path: Path) -> None:
 
 
 def _wait_all(starters: list[Callable[[], Server]]) -> list[Server]:
+    """Start all at once; if one fails, stop the others before failing."""
     with ThreadPoolExecutor(len(starters)) as pool:
-        return list(pool.map(lambda f: f(), starters))
+        futures = [pool.submit(f) for f in starters]
+    started = [f.result() for f in futures if f.exception() is None]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    if failed:
+        for srv in started:
+            stop(srv)
+        raise failed[0]  # type: ignore[misc]
+    return started
 
 
 def test_three_instances_start_together_on_one_empty_sqlite(tmp_path: Path) -> None:

@@ -143,6 +143,32 @@ class PField:
 DEFAULT_MAX_ITEMS = 1000
 
 
+#: Longest text of a payload field without its own `max_length`, in characters: the vendor documents
+#: no lengths; 255 is the usual column size, and a longer value must be a vendor 400, not a
+#: database error (PostgreSQL refuses index entries over 2,704 bytes). Fields known to carry long
+#: text are listed with their own bound (None: no bound; the body size bounds them).
+DEFAULT_MAX_TEXT = 255
+LONG_TEXT: Mapping[str, int | None] = MappingProxyType(
+    {
+        "notes": 4000,
+        "message": 4000,
+        "cc_list": 4000,
+        "callback_url_headers": 4000,
+        "sound_file": None,
+        "sound_files": None,
+    }
+)
+
+
+def text_limit(f: PField) -> int | None:
+    """The longest value `f` takes (integers and choices are bounded by their own checks)."""
+    if f.max_length is not None:
+        return f.max_length
+    if f.type is not PType.STRING:
+        return None
+    return LONG_TEXT.get(f.name, DEFAULT_MAX_TEXT)
+
+
 @dataclass(frozen=True, slots=True)
 class Payload:
     """How a request body is read into items.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import MetaData, String
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names: the same DDL on SQLite and PostgreSQL, and readable migration diffs.
@@ -15,6 +17,14 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+@compiles(String, "postgresql")
+def _unbounded_varchar(type_: String, compiler: Any, **kw: Any) -> str:
+    """String columns are unbounded VARCHAR on PostgreSQL, as every column is on SQLite: the vendor
+    documents no maximum lengths, and a longer value must not become a 500 (`value too long for
+    type character varying(255)`, found by the fuzz suite). Lengths stay in the models as intent."""
+    return "VARCHAR"
 
 
 class Base(DeclarativeBase):
