@@ -40,6 +40,20 @@ class _CommaList(click.ParamType[str]):
         return [item.strip() for item in rv.split(",") if item.strip()]
 
 
+def _certs_options(fn: Any) -> Any:
+    fn = _option(
+        "--cert-name",
+        "cert_names",
+        var="CERT_NAMES",
+        multiple=True,
+        type=_CommaList(certs.check_name, "a DNS name or IP address"),
+        help=_CERT_NAME_HELP,
+    )(fn)
+    return _option(
+        "--certs-dir", var="CERTS_DIR", type=click.Path(file_okay=False, path_type=Path), help=_CERTS_DIR_HELP
+    )(fn)
+
+
 def _option(*decls: str, var: str, **kwargs: Any) -> Callable[[F], F]:
     """A click option that can also be set as MOCK_IOVOX_<var>, shown in --help."""
     return click.option(*decls, envvar=ENV_PREFIX + var, show_envvar=True, **kwargs)
@@ -118,17 +132,7 @@ _CERT_NAME_HELP = "Extra DNS name or IP address for the certificate (repeatable;
     help="Environment for hosts not starting with 'sandbox'.  [default: sandbox]",
 )
 @_data_options
-@_option(
-    "--certs-dir", var="CERTS_DIR", type=click.Path(file_okay=False, path_type=Path), help=_CERTS_DIR_HELP
-)
-@_option(
-    "--cert-name",
-    "cert_names",
-    var="CERT_NAMES",
-    multiple=True,
-    type=_CommaList(certs.check_name, "a DNS name or IP address"),
-    help=_CERT_NAME_HELP,
-)
+@_certs_options
 @_option(
     "--workers",
     var="WORKERS",
@@ -217,17 +221,7 @@ def serve(**flags: Any) -> None:
 
 
 @main.command("certs")
-@_option(
-    "--certs-dir", var="CERTS_DIR", type=click.Path(file_okay=False, path_type=Path), help=_CERTS_DIR_HELP
-)
-@_option(
-    "--cert-name",
-    "cert_names",
-    var="CERT_NAMES",
-    multiple=True,
-    type=_CommaList(certs.check_name, "a DNS name or IP address"),
-    help=_CERT_NAME_HELP,
-)
+@_certs_options
 @click.option("--force", is_flag=True, help="Make a new CA and certificate even if they exist.")
 def certs_command(certs_dir: Path | None, cert_names: tuple[str, ...], force: bool) -> None:
     """Create (or renew) the local CA and the server certificate."""

@@ -71,13 +71,8 @@ def test_errors_roll_back(pg_api: Api) -> None:
 
 
 def test_delete_node_cascades_and_frees_the_number(pg_api: Api) -> None:
-    numbers = results(pg_api.get("Voxnumbers", "getVoxnumbers", {"req_fields": "vn,as"}))
-    free = next(r["voxnumber"] for r in numbers if r["assigned_status"] == "UNASSIGNED")
-    attach = (
-        "<request><link><link_id>westbourne-web</link_id><method>BY VOXNUMBER</method>"
-        f"<full_voxnumber>{free}</full_voxnumber></link></request>"
-    )
-    assert pg_api.put("Links", "attachVoxnumberToLink", attach).status_code == 204
+    numbers = results(pg_api.get("Voxnumbers", "getVoxnumbers", {"req_fields": "vn,as,lid"}))
+    free = next(r["voxnumber"] for r in numbers if r["link_id"] == "westbourne-web")  # the fixture's
     assert pg_api.delete("Nodes", "deleteNodes", {"node_ids": "westbourne"}).status_code == 204
     after = {
         r["voxnumber"]: r

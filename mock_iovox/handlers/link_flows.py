@@ -17,10 +17,10 @@ from mock_iovox.flows import store
 from mock_iovox.handlers.base import Ctx, handles, repeated
 from mock_iovox.handlers.links import (
     CategoryPaths,
-    attach,
     check_category_list,
     links_by_id,
     names_in_nodes,
+    new_link,
 )
 from mock_iovox.handlers.nodes import nodes_by_id
 from mock_iovox.numbering.assign import assign_voxnumber
@@ -134,19 +134,7 @@ def _create_links(
     contacts = store.Contacts(ctx)
     total = len(items)
     for x, (item, plan) in enumerate(zip(items, plans, strict=True), 1):
-        link = Link(
-            account_pk=ctx.account_pk,
-            node_pk=node.pk,
-            link_id=item["link_id"],
-            link_name=item["link_name"],
-            link_type=item["link_type"],
-            link_date=item["link_date"] or ctx.now,
-            click_to_call=item["click_to_call"] != "0",
-            created_at=ctx.now,
-        )
-        ctx.session.add(link)
-        ctx.session.flush()
-        attach(ctx, link.pk, [paths.pk_of(c["category_id"]) for c in item["categories"]])
+        link = new_link(ctx, node, item, paths)
         if plan is not None:
             store.attach_flow(ctx, link, plan, contacts)
         spec = (item["assign_voxnumber"] or [None])[0]

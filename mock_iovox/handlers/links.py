@@ -241,6 +241,24 @@ def get_links(ctx: Ctx) -> ListResult:
 # createLinks
 
 
+def new_link(ctx: Ctx, node: Node, item: dict[str, Any], paths: CategoryPaths) -> Link:
+    """A link of a create request, with its categories (createLinks, createNodeFull, createLinksFull)."""
+    link = Link(
+        account_pk=ctx.account_pk,
+        node_pk=node.pk,
+        link_id=item["link_id"],
+        link_name=item["link_name"],
+        link_type=item["link_type"],
+        link_date=item["link_date"] or ctx.now,
+        click_to_call=item["click_to_call"] != "0",
+        created_at=ctx.now,
+    )
+    ctx.session.add(link)
+    ctx.session.flush()
+    attach(ctx, link.pk, [paths.pk_of(c["category_id"]) for c in item["categories"]])
+    return link
+
+
 @handles("Links", "createLinks")
 def create_links(ctx: Ctx) -> Tree:
     items = ctx.items
@@ -267,20 +285,7 @@ def create_links(ctx: Ctx) -> Tree:
     ctx.check()
 
     for item in items:
-        node = nodes[item["node_id"]]
-        link = Link(
-            account_pk=ctx.account_pk,
-            node_pk=node.pk,
-            link_id=item["link_id"],
-            link_name=item["link_name"],
-            link_type=item["link_type"],
-            link_date=item["link_date"] or ctx.now,
-            click_to_call=item["click_to_call"] != "0",
-            created_at=ctx.now,
-        )
-        ctx.session.add(link)
-        ctx.session.flush()
-        attach(ctx, link.pk, [paths.pk_of(c["category_id"]) for c in item["categories"]])
+        new_link(ctx, nodes[item["node_id"]], item, paths)
     return {"links": {"link": [{"link_id": i["link_id"]} for i in items]}}
 
 
