@@ -10,6 +10,7 @@ import pytest
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import assert_errors, results, totals
+from tests.test_numbering_common import free_link_numbers
 
 WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 
@@ -71,6 +72,7 @@ def test_errors_roll_back(pg_api: Api) -> None:
 
 
 def test_delete_node_cascades_and_frees_the_number(pg_api: Api) -> None:
+    free_link_numbers(pg_api)  # the fixture's links without their numbers and flows
     numbers = results(pg_api.get("Voxnumbers", "getVoxnumbers", {"req_fields": "vn,as"}))
     free = next(r["voxnumber"] for r in numbers if r["assigned_status"] == "UNASSIGNED")
     attach = (
