@@ -326,6 +326,8 @@ def _jsonable_member(
         if len(items) == 1 and not always_list and type(value) is not JsonList and items[0] != {}:
             return items[0]
         return items
+    if always_list:  # a lone child given without a list
+        return [_record(value, name, shapes)]
     return _jsonable(value, name, shapes)
 
 

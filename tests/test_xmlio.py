@@ -155,6 +155,7 @@ def test_shapes_always_list_and_split() -> None:
         },
         "none": {"days": "", "sound_files": ""},
     }
+    assert xmlio.to_json_data("r", {"days": {"day": "MON"}}, shapes)["r"] == {"days": {"day": ["MON"]}}
     # without shapes: the plain mirror (one child an object, several a list)
     assert xmlio.to_json_data("response", tree)["response"]["two"]["sound_files"] == {
         "sound_file": ["a", "b"]

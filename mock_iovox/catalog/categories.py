@@ -151,7 +151,9 @@ INTERFACE = Interface(
             ),
             sources="PHP+DOC",
             guesses=(
-                "type defaults to Tree.",
+                "type defaults to Tree; Detach_Date is accepted beside Quarantine_Date and "
+                "Deletion_Date (the vendor's fixture shows a built-in `Detach Date` configuration; "
+                "the type's spelling follows the other two).",
                 "colour must be a hex colour (#RRGGBB or RRGGBB).",
                 "PHP's `value_type` is accepted and stored without meaning.",
                 "Answers 201 with `<response><categories><category><category_id/>…`.",
