@@ -601,3 +601,25 @@ def test_sandbox_recorded_contact_with_an_invalid_phone(api: Api) -> None:
     )
     assert rules.findtext("rules/rule/contact/contact_id") == "odd-agent"
     assert rules.findtext("rules/rule/contact/phone_number") == "123"
+
+
+def test_rule_contact_given_with_business_phone(api: Api) -> None:
+    """The vendor's createNodeFull example gives the contact as createContacts fields."""
+    rule = (
+        "<rule><rule_id>call_1</rule_id><rule_type>call</rule_type><rule_label>Call</rule_label><contact>"
+        "<contact_id>23113123</contact_id><business_phone>449789122233</business_phone>"
+        "<first_name>Tom</first_name></contact></rule>"
+    )
+    extra = f"<rule_template_name>Call</rule_template_name><rules_variable>{rule}</rules_variable>"
+    assert (
+        api.post("Nodes", "createNodeFull", node_full("tom", full_link("tom-1", extra=extra))).status_code
+        == 201
+    )
+    contact = results(api.get("Contacts", "getContactDetails", {"contact_id": "23113123"}))[0]
+    assert (contact["first_name"], contact["business_phone"], contact["display_name"]) == (
+        "Tom",
+        "449789122233",
+        "Tom",  # as createContacts would name it
+    )
+    rules = xml_of(api.get("Rules", "getVariableRulesOfTemplate", {"link_id": "tom-1"}))
+    assert rules.findtext("rules/rule/contact/phone_number") == "449789122233"

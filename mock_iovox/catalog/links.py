@@ -82,8 +82,9 @@ ATTACH_TEMPLATE_GUESSES = (
     "vendor's style.",
     "overwrite_existing defaults to FALSE; FALSE over an existing template is an error (also when it "
     "is the same template); TRUE replaces the template and all its per-link values.",
-    "A rule contact whose contact_id is unknown is created on the fly (display_name = contact_id, "
-    "business_phone = phone_number, other details as given). The rule is fixed to the contact (which "
+    "A rule contact whose contact_id is unknown is created on the fly (display_name as createContacts "
+    "defaults it, which is the contact_id when only a phone is given; business_phone = phone_number; "
+    "other details as given). The rule is fixed to the contact (which "
     "turns ASSIGNED) only when what it dials is known: the given phone_number, else the contact's "
     "business/mobile/home phone (and e-mail for a voicemail); otherwise it stays `?`.",
     "Values for slots the template fixes (no `?`) and rules without `?` are accepted and ignored.",

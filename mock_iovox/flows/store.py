@@ -20,6 +20,7 @@ from mock_iovox.flows import values as V
 from mock_iovox.flows.model import Flow, Rule, SoundRef
 from mock_iovox.flows.parse import stored_flow
 from mock_iovox.handlers.base import Ctx, by_vendor_id
+from mock_iovox.handlers.contacts import default_display_name
 from mock_iovox.xmlio import XNode
 
 DEFAULT = "DEFAULT"
@@ -120,7 +121,8 @@ def plan_values(ctx: Ctx, row: CallFlow, items: Sequence[Mapping[str, Any]]) -> 
 @dataclass(slots=True)
 class Contacts:
     """Contacts named by rules, created on the fly when unknown (SPEC.md §5.1 sandbox record):
-    display_name defaults to the contact id, business_phone to the rule's phone_number."""
+    display_name defaults as in createContacts (first and last name, else company, else the contact
+    id), business_phone to the rule's phone_number."""
 
     ctx: Ctx
     known: dict[str, Contact] = field(default_factory=dict)
@@ -138,7 +140,7 @@ class Contacts:
         if phone and not fields.get("business_phone"):
             fields["business_phone"] = str(phone)
         fields["contact_id"] = contact_id
-        fields["display_name"] = fields.get("display_name") or contact_id
+        fields["display_name"] = fields.get("display_name") or default_display_name(fields, contact_id)
         contact = Contact(account_pk=self.ctx.account_pk, created_at=self.ctx.now, **fields)
         self.ctx.session.add(contact)
         self.ctx.session.flush()
