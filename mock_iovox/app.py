@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_iovox import errors, xmlio
@@ -83,6 +83,11 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     # Handlers are CPU-bound Python: more threads than this only fight over the GIL (measured in
     # bench/calls_bench.py: 1 thread gave twice the throughput of anyio's default 40).
     limiter = anyio.CapacityLimiter(settings.handler_threads)
+    # the control plane (mock_iovox/admin): faults before the dispatcher, the journal after it
+    from mock_iovox.admin.api import ControlPlane
+    from mock_iovox.admin.hooks import VendorHooks, dropped
+
+    hooks = VendorHooks(settings, dbs, dispatcher)
 
     async def vendor(request: Request) -> Response:
         head = request.method == "HEAD"
@@ -100,8 +105,10 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             peer=request.client.host if request.client else None,
             body=body,
         )
-        out = await anyio.to_thread.run_sync(dispatcher.handle, incoming, limiter=limiter)
-        return to_response(out, head)
+        reply = await anyio.to_thread.run_sync(hooks.handle, incoming, limiter=limiter)
+        if reply.delay:
+            await anyio.sleep(reply.delay)
+        return dropped() if reply.drop else to_response(reply.out, head)
 
     async def health(_: Request) -> Response:
         body = {"status": "ok", "environments": sorted(dbs)}
@@ -116,6 +123,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     return Starlette(
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
+            Mount("/__mock__", routes=ControlPlane(settings, dbs).routes()),
             Route("/{path:path}", vendor, methods=ALL_VERBS),
         ],
         middleware=[Middleware(FaultBarrier)],

@@ -74,6 +74,12 @@ def _data_options(fn: Any) -> Any:
 @click.option("--max-body-bytes", type=int, help="Largest request body accepted.  [default: 20 MiB]")
 @click.option("--insecure", is_flag=True, default=None, help="Serve plain HTTP on --port (no TLS).")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--admin-key", help="Key for the /__mock__ control plane; without one, loopback callers only.")
+@click.option(
+    "--journal-size",
+    type=int,
+    help="Vendor requests kept per environment's journal; 0 = off. [default: 1000]",
+)
 def serve(**flags: Any) -> None:
     """Serve the IOVOX API over HTTPS (port 444 by default).
 
