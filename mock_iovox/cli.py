@@ -181,3 +181,6 @@ main.add_command(seed)
 from mock_iovox.cli_clock import clock_command  # noqa: E402
 
 main.add_command(clock_command)
+from mock_iovox.cli_admin import admin  # noqa: E402
+
+main.add_command(admin)

@@ -348,7 +348,7 @@ def _key(value: Any) -> str:
 
 def list_users(call: Call) -> Any:
     with call.db.transaction() as session:
-        users = session.scalars(select(ApiUser).order_by(ApiUser.username)).all()
+        users = session.scalars(select(ApiUser).order_by(ApiUser.pk)).all()
         return {"users": [_user_json(session, u) for u in users]}
 
 
