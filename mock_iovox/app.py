@@ -84,7 +84,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     # bench/calls_bench.py: 1 thread gave twice the throughput of anyio's default 40).
     limiter = anyio.CapacityLimiter(settings.handler_threads)
     # the control plane (mock_iovox/admin): faults before the dispatcher, the journal after it
-    from mock_iovox.admin.api import ControlPlane
+    from mock_iovox.admin import control_routes
     from mock_iovox.admin.hooks import VendorHooks, dropped
 
     hooks = VendorHooks(settings, dbs, dispatcher)
@@ -123,7 +123,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     return Starlette(
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
-            Mount("/__mock__", routes=ControlPlane(settings, dbs).routes()),
+            Mount("/__mock__", routes=control_routes(settings, dbs)),
             Route("/{path:path}", vendor, methods=ALL_VERBS),
         ],
         middleware=[Middleware(FaultBarrier)],

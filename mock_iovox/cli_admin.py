@@ -155,11 +155,18 @@ def snapshot_delete(ctx: click.Context, name: str) -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout)."
 )
+@click.option("--sqlite", is_flag=True, help="A SQLite file instead of JSON (needs --output).")
 @click.pass_context
-def snapshot_export(ctx: click.Context, name: str | None, output: Path | None) -> None:
-    """Export the current state (or snapshot NAME) as JSON."""
+def snapshot_export(ctx: click.Context, name: str | None, output: Path | None, sqlite: bool) -> None:
+    """Export the current state (or snapshot NAME) as JSON or a SQLite file."""
+    if sqlite and output is None:
+        raise click.UsageError("--sqlite needs --output FILE")
 
     def go(c: Any) -> Any:
+        if sqlite:
+            assert output is not None
+            output.write_bytes(c.export_sqlite(name))
+            return {"written": str(output)}
         data = c.export(name)
         if output is None:
             return data
@@ -174,9 +181,13 @@ def snapshot_export(ctx: click.Context, name: str | None, output: Path | None) -
 @click.option("--save", help="Also keep it as the named snapshot SAVE.")
 @click.pass_context
 def snapshot_import(ctx: click.Context, file: Any, save: str | None) -> None:
-    """Replace the state by an exported JSON snapshot (FILE, or - for stdin)."""
+    """Replace the state by an exported snapshot, JSON or SQLite (FILE, or - for stdin)."""
+    raw = file.read()
+    if raw.startswith(b"SQLite format 3"):
+        _run(ctx, lambda c: c.import_sqlite(raw, save=save))
+        return
     try:
-        data = json.load(file)
+        data = json.loads(raw)
     except ValueError as exc:
         raise click.ClickException(f"{file.name}: not JSON: {exc}") from exc
     _run(ctx, lambda c: c.import_(data, save=save))
@@ -302,6 +313,19 @@ def faults_clear(ctx: click.Context) -> None:
 def outbox(ctx: click.Context) -> None:
     """Purchase callbacks and their delivery attempts."""
     _run(ctx, lambda c: c.outbox())
+
+
+@admin.command("seed")
+@click.option("--calls", "count", type=int, required=True)
+@click.option("--days", type=int)
+@click.option("--seed", type=int)
+@click.option("--account")
+@click.option("--anchor", help="Last day (YYYY-MM-DD).  [default: the clock's day]")
+@click.pass_context
+def seed(ctx: click.Context, /, count: int, **options: Any) -> None:
+    """Generate calls on the running server (as `mock-iovox seed` does on the files)."""
+    body = {k: v for k, v in options.items() if v is not None}
+    _run(ctx, lambda c: c.seed_calls(count, **body))
 
 
 __all__ = ["admin"]

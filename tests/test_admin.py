@@ -139,6 +139,33 @@ def test_named_snapshot_restore_is_fast_and_exact(api: Api) -> None:
     bad(admin(api, "POST", "/snapshots/base/restore"), "name", 404)
 
 
+def state_tables(api: Api, path: str = "/state") -> Any:
+    return ok(admin(api, "GET", path))["tables"]
+
+
+def test_restore_is_exact_after_any_sequence_of_changes(api: Api) -> None:
+    """SQLite restores only the tables written since the state last matched the snapshot: check
+    the whole state against the snapshot after writes, a reset, another snapshot and seeded calls."""
+    ok(admin(api, "POST", "/snapshots", json={"name": "a"}), 201)
+    saved = state_tables(api, "/snapshots/a")
+    assert saved == state_tables(api)
+    steps = [
+        lambda: api.post("Nodes", "createNodes", node_xml("one")),
+        lambda: admin(api, "POST", "/calls/seed", json={"count": 30, "days": 1}),
+        lambda: admin(api, "POST", "/reset"),
+        lambda: admin(api, "POST", "/snapshots", json={"name": "b"}),
+        lambda: admin(api, "PUT", "/clock", json={"now": "2030-01-01T00:00:00", "frozen": True}),
+        lambda: api.delete("Nodes", "deleteNodes", {"node_ids": "westbourne"}),
+    ]
+    for step in steps:
+        assert step().status_code < 300
+        ok(admin(api, "POST", "/snapshots/a/restore"))
+        assert state_tables(api) == saved
+    # and once more after a restore with nothing changed
+    ok(admin(api, "POST", "/snapshots/a/restore"))
+    assert state_tables(api) == saved
+
+
 def test_snapshot_bad_names(api: Api) -> None:
     bad(admin(api, "POST", "/snapshots", json={"name": ""}), "name")
     bad(admin(api, "POST", "/snapshots", json={"name": "a/b"}), "name")
@@ -152,6 +179,18 @@ def test_export_and_import_json(api: Api) -> None:
     assert ok(admin(api, "PUT", "/state?save=imported", json=exported))["imported"] > 0
     assert "extra" not in node_ids(api)
     assert ok(admin(api, "GET", "/snapshots/imported"))["tables"]["nodes"] == exported["tables"]["nodes"]
+
+
+def test_export_and_import_sqlite_file(api: Api) -> None:
+    exported = admin(api, "GET", "/state?format=sqlite")
+    assert exported.status_code == 200 and exported.headers["content-type"] == "application/vnd.sqlite3"
+    assert exported.content.startswith(b"SQLite format 3\x00")
+    assert api.post("Nodes", "createNodes", node_xml("extra")).status_code == 201
+    headers = {"content-type": "application/vnd.sqlite3"}
+    assert ok(admin(api, "PUT", "/state", content=exported.content, headers=headers))["imported"] > 0
+    assert "extra" not in node_ids(api) and "westbourne" in node_ids(api)
+    bad(admin(api, "PUT", "/state", content=b"not sqlite", headers=headers), "body")
+    bad(admin(api, "GET", "/state?format=xml"), "format")
 
 
 def test_import_from_another_schema_is_refused_and_changes_nothing(api: Api) -> None:
@@ -404,3 +443,103 @@ def test_delete_unknown_fault(api: Api) -> None:
 
 def test_outbox_lists_purchase_callbacks(api: Api) -> None:
     assert ok(admin(api, "GET", "/outbox")) == {"messages": []}
+
+
+# -- calls ---------------------------------------------------------------------------------------
+
+
+def test_seed_calls(api: Api) -> None:
+    made = ok(
+        admin(
+            api, "POST", "/calls/seed", json={"count": 40, "days": 2, "seed": 3, "account": "Demo Estates"}
+        ),
+        201,
+    )
+    assert made == {
+        "account": "Demo Estates",
+        "written": 40,
+        "from": "2026-12-01T00:00:00",
+        "to": "2026-12-02T23:59:59",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "count"),
+        ({"count": 1, "days": 0}, "days"),
+        ({"count": 1, "anchor": "soon"}, "anchor"),
+        ({"count": 1, "account": "Nobody"}, "account"),
+    ],
+)
+def test_seed_calls_bad_input(api: Api, body: dict[str, Any], field: str) -> None:
+    bad(admin(api, "POST", "/calls/seed", json=body), field)
+
+
+# -- dashboard (in process; tests/test_dashboard.py drives it in Chromium) ------------------------
+
+
+def test_dashboard_lists_accounts_nodes_calls_and_the_journal(api: Api) -> None:
+    api.get("Nodes", "getNodes")
+    page = admin(api, "GET", "/ui")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'data-node-id="westbourne"' in page.text and "Demo Estates" in page.text
+    assert page.text.count('class="call"') == 20
+    assert "Nodes.getNodes" in page.text
+    assert PINNED.isoformat() in page.text
+    assert "<script" not in page.text and "http://" not in page.text
+    journal_page = admin(api, "GET", "/ui/journal")
+    assert 'http-equiv="refresh"' in journal_page.text and "Nodes.getNodes" in journal_page.text
+
+
+def test_dashboard_recording_is_the_vendor_recording(api: Api) -> None:
+    import re
+
+    page = admin(api, "GET", "/ui").text
+    src = re.search(r'<audio[^>]* src="/__mock__(/ui/recordings/(\d+)\.mp3\?env=sandbox)"', page)
+    assert src is not None
+    mp3 = admin(api, "GET", src.group(1))
+    assert mp3.status_code == 200 and mp3.headers["content-type"] == "audio/mpeg"
+    call_id = re.search(
+        rf'data-call-id="([^"]+)"(?:(?!data-call-id).)*recordings/{src.group(2)}\.mp3', page, re.S
+    )
+    assert call_id is not None
+    vendor = api.get("Calls", "getCallRecording", {"id": call_id.group(1)})
+    assert vendor.status_code == 200 and vendor.content == mp3.content
+    bad(admin(api, "GET", "/ui/recordings/999999.mp3"), "pk", 404)
+
+
+def test_dashboard_key_in_the_query_becomes_a_cookie(keyed: tuple[TestClient, TestClient]) -> None:
+    _, lan = keyed
+    assert lan.get("/__mock__/ui").status_code == 401
+    first = lan.get("/__mock__/ui?key=s3cret")
+    assert first.status_code == 200
+    assert "mock_iovox_admin_key=s3cret" in first.headers["set-cookie"]
+    assert lan.get("/__mock__/ui/journal").status_code == 200  # the cookie carries the key
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+
+
+def test_control_plane_on_postgres(postgres_settings: Settings) -> None:
+    pg = Api(postgres_settings)
+    try:
+        ok(admin(pg, "POST", "/snapshots", json={"name": "base"}), 201)
+        assert pg.post("Nodes", "createNodes", node_xml("pg-extra")).status_code == 201
+        ok(admin(pg, "POST", "/snapshots/base/restore"))
+        assert "pg-extra" not in node_ids(pg)
+        # sequences follow the restored rows: new rows get fresh keys
+        assert pg.post("Nodes", "createNodes", node_xml("pg-after")).status_code == 201
+        exported = ok(admin(pg, "GET", "/state"))
+        ok(admin(pg, "PUT", "/state", json=exported))
+        assert pg.post("Nodes", "createNodes", node_xml("pg-third")).status_code == 201
+        ok(admin(pg, "POST", "/faults", json={"action": "internal", "method": "getLinks", "times": 1}), 201)
+        assert pg.get("Links", "getLinks").status_code == 500
+        assert pg.get("Links", "getLinks").status_code == 200
+        entries = ok(admin(pg, "GET", "/journal?method=getLinks"))["entries"]
+        assert [e["status"] for e in entries] == [500, 200]
+        ok(admin(pg, "POST", "/reset"))
+        assert "pg-after" not in node_ids(pg)
+        ok(admin(pg, "DELETE", "/snapshots/base"))
+    finally:
+        pg.close()

@@ -126,6 +126,9 @@ def test_cli_state(server: Server, tmp_path: Any) -> None:
     cli(server, "snapshot", "export", "cli", "-o", str(out))
     assert cli(server, "snapshot", "import", str(out), "--save", "cli-copy")["imported"] > 0
     assert cli(server, "snapshot", "restore", "cli-copy")["restored"] == "cli-copy"
+    db_file = tmp_path / "state.sqlite3"
+    cli(server, "snapshot", "export", "--sqlite", "-o", str(db_file))
+    assert cli(server, "snapshot", "import", str(db_file))["imported"] > 0
     assert cli(server, "snapshot", "delete", "cli-copy")["deleted"] == "cli-copy"
     assert cli(server, "reset")["env"] == "sandbox"
 
@@ -157,6 +160,7 @@ def test_cli_users_journal_faults_outbox(server: Server) -> None:
     vendor(server, "getNodes")
     assert [e["method"] for e in cli(server, "journal", "--method", "getNodes")] == ["Nodes.getNodes"]
     assert cli(server, "outbox") == []
+    assert cli(server, "seed", "--calls", "5", "--days", "1", "--anchor", "2026-01-05")["written"] == 5
 
 
 def test_cli_reports_refusals_in_one_line(server: Server) -> None:

@@ -90,6 +90,7 @@ class Call:
     path: Mapping[str, Any]
     raw: bytes
     settings: Settings
+    content_type: str = ""
     _json: Any = field(default=None)
 
     def json(self) -> Any:
@@ -143,6 +144,7 @@ class ControlPlane:
                     request.path_params,
                     raw,
                     self.settings,
+                    request.headers.get("content-type", "").split(";")[0].strip().lower(),
                 )
                 result = await anyio.to_thread.run_sync(op, call)
             except BadInput as exc:
@@ -180,6 +182,7 @@ class ControlPlane:
             Route("/faults", e(clear_faults), methods=["DELETE"]),
             Route("/faults/{id}", e(delete_fault), methods=["DELETE"]),
             Route("/outbox", e(outbox), methods=["GET"]),
+            Route("/calls/seed", e(seed_calls), methods=["POST"]),
         ]
 
 
@@ -269,14 +272,27 @@ def save_snapshot(call: Call) -> Any:
 
 def restore_snapshot(call: Call) -> Any:
     name = call.path["name"]
-    with call.db.transaction() as session:
-        try:
-            found = snapshots.restore(session, name)
-        except snapshots.SnapshotError as exc:
-            raise BadInput(str(exc), exc.field) from None
+    try:
+        found = snapshots.restore(call.db, name)
+    except snapshots.SnapshotError as exc:
+        raise BadInput(str(exc), exc.field) from None
     if not found:
         raise BadInput(f"no snapshot named {name!r}", "name", status=404)
     return {"restored": name, "env": call.db.env}
+
+
+def _as_format(call: Call, data: dict[str, Any], name: str) -> Any:
+    """JSON, or `?format=sqlite` for a SQLite file."""
+    wanted = call.params.get("format", "json")
+    if wanted == "json":
+        return data
+    if wanted != "sqlite":
+        raise BadInput("format must be json or sqlite", "format")
+    return Response(
+        snapshots.to_sqlite(data),
+        media_type=snapshots.SQLITE_TYPE,
+        headers={"content-disposition": f'attachment; filename="{name}.sqlite3"'},
+    )
 
 
 def export_snapshot(call: Call) -> Any:
@@ -284,7 +300,7 @@ def export_snapshot(call: Call) -> Any:
         data = snapshots.export(session, call.path["name"])
     if data is None:
         raise BadInput(f"no snapshot named {call.path['name']!r}", "name", status=404)
-    return data
+    return _as_format(call, data, call.path["name"])
 
 
 def delete_snapshot(call: Call) -> Any:
@@ -296,14 +312,19 @@ def delete_snapshot(call: Call) -> Any:
 
 def export_state(call: Call) -> Any:
     with call.db.transaction() as session:
-        return snapshots.dump(session.connection(), call.db.env)
+        data = snapshots.dump(session.connection(), call.db.env)
+    return _as_format(call, data, f"mock-iovox-{call.db.env}")
 
 
 def import_state(call: Call) -> Any:
-    """Replace the environment's state by an exported one (all checked first: a refused import
-    changes nothing); `?save=NAME` also keeps it as a named snapshot."""
+    """Replace the environment's state by an exported one, JSON or (Content-Type
+    application/vnd.sqlite3) a SQLite file; all checked first, so a refused import changes nothing.
+    `?save=NAME` also keeps it as a named snapshot."""
     try:
-        rows = snapshots.check(call.json())
+        if call.content_type in (snapshots.SQLITE_TYPE, "application/x-sqlite3"):
+            rows = snapshots.check(snapshots.from_sqlite(call.raw))
+        else:
+            rows = snapshots.check(call.json())
     except snapshots.SnapshotError as exc:
         raise BadInput(str(exc), exc.field) from None
     with call.db.transaction() as session:
@@ -494,3 +515,45 @@ def outbox(call: Call) -> Any:
                 }
             )
     return {"messages": out}
+
+
+def seed_calls(call: Call) -> Any:
+    """Generated calls, as `mock-iovox seed` makes them: `{"count", "days"? (90), "seed"? (0),
+    "account"? (the first), "anchor"? (YYYY-MM-DD; default the clock's day)}`."""
+    from datetime import date
+
+    from mock_iovox.calls.seed import seed_calls as generate
+    from mock_iovox.calls.traffic import Window
+
+    data = call.obj()
+    unknown = sorted(set(data) - {"count", "days", "seed", "account", "anchor"})
+    if unknown:
+        raise BadInput(f"unknown field {unknown[0]!r}", unknown[0])
+    limits = {"count": (1, 1_000_000, None), "days": (1, 3660, 90), "seed": (0, 2**31 - 1, 0)}
+    numbers: dict[str, int] = {}
+    for name, (low, high, default) in limits.items():
+        value = data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise BadInput(f"{name} must be an integer from {low} to {high}", name)
+        numbers[name] = value
+    anchor = None
+    if data.get("anchor") is not None:
+        try:
+            anchor = date.fromisoformat(str(data["anchor"]))
+        except ValueError:
+            raise BadInput("anchor must be a date such as 2026-12-02", "anchor") from None
+    with call.db.transaction() as session:
+        query = select(Account).order_by(Account.pk)
+        if data.get("account") is not None:
+            query = query.where(Account.name == data["account"])
+        account = session.scalars(query.limit(1)).first()
+        if account is None:
+            raise BadInput(f"no account named {data.get('account')!r}", "account")
+        window = Window.whole_days(anchor or clock.now(session).date(), numbers["days"])
+        written = generate(session, account.pk, numbers["count"], window, numbers["seed"])
+        return 201, {
+            "account": account.name,
+            "written": written,
+            "from": window.start.isoformat(),
+            "to": window.end.isoformat(),
+        }

@@ -103,6 +103,24 @@ class Control:
     def import_(self, data: Any, save: str | None = None) -> dict[str, Any]:
         return dict(self.request("PUT", "/state", json=data, save=save))
 
+    def export_sqlite(self, name: str | None = None) -> bytes:
+        """The current state (or snapshot `name`) as a SQLite file."""
+        path = f"/__mock__/snapshots/{name}" if name else "/__mock__/state"
+        resp = self.http.get(path, params={"env": self.env, "format": "sqlite"}, headers=self.headers)
+        if resp.status_code >= 400:
+            body = resp.json()
+            raise ControlError(resp.status_code, body.get("error", ""), body.get("field"))
+        return resp.content
+
+    def import_sqlite(self, blob: bytes, save: str | None = None) -> dict[str, Any]:
+        params = {"env": self.env, **({"save": save} if save else {})}
+        headers = {**self.headers, "content-type": "application/vnd.sqlite3"}
+        resp = self.http.put("/__mock__/state", params=params, content=blob, headers=headers)
+        body = resp.json()
+        if resp.status_code >= 400:
+            raise ControlError(resp.status_code, body.get("error", ""), body.get("field"))
+        return dict(body)
+
     # users
     def users(self) -> list[dict[str, Any]]:
         return list(self.request("GET", "/users")["users"])
@@ -138,3 +156,7 @@ class Control:
     # outbox
     def outbox(self) -> list[dict[str, Any]]:
         return list(self.request("GET", "/outbox")["messages"])
+
+    # calls
+    def seed_calls(self, count: int, **options: Any) -> dict[str, Any]:
+        return dict(self.request("POST", "/calls/seed", json={"count": count, **options}))

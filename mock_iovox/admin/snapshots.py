@@ -11,17 +11,34 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, column, delete, select, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    LargeBinary,
+    Table,
+    column,
+    create_engine,
+    delete,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import table as table_clause
 
 import mock_iovox.db  # noqa: F401  (registers every table)
-from mock_iovox.admin.store import Snapshot
+from mock_iovox.admin.store import DirtyTable, Snapshot
 from mock_iovox.clock import system_now
 from mock_iovox.db.base import Base
+from mock_iovox.db.engine import Database
 
 FORMAT = "mock-iovox-snapshot"
 
@@ -160,29 +177,111 @@ def save(session: Session, name: str, env: str) -> Snapshot:
     row.created_at = system_now()
     row.data = env.encode()
     session.flush()
+    _mark_clean(conn, name)
     return row
 
 
-def restore(session: Session, name: str) -> bool:
-    """Replace every vendor row by the snapshot's (refused, nothing changed, across schemas)."""
-    row = session.get(Snapshot, name)
-    if row is None:
-        return False
+def _check_schema(row: Snapshot) -> None:
     if row.schema != schema_version():
         raise SnapshotError(
-            f"snapshot {name!r} has schema {row.schema!r}, this server {schema_version()!r}; "
+            f"snapshot {row.name!r} has schema {row.schema!r}, this server {schema_version()!r}; "
             "nothing was changed",
             "schema",
         )
-    conn = session.connection()
-    tables = _tables()
+
+
+def _copy_back(conn: Connection, name: str, tables: list[Table]) -> None:
     for table in reversed(tables):
         conn.execute(delete(table))
     for table in tables:
         cols = _columns(table)
         conn.execute(text(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{_shadow(name, table)}"'))
-    _fix_sequences(conn, tables)
+
+
+def restore(db: Database, name: str) -> bool:
+    """Replace every vendor row by the snapshot's (refused, nothing changed, across schemas).
+
+    On SQLite only the tables written since the state last matched this snapshot are copied back
+    (triggers record them in `mock_dirty`), with foreign-key enforcement off for the transaction:
+    the snapshot is consistent as a whole, so no cascade is wanted. Without complete triggers
+    (after a reset dropped the tables, say) every table is copied back."""
+    if db.engine.dialect.name != "sqlite":
+        with db.transaction() as session:
+            row = session.get(Snapshot, name)
+            if row is None:
+                return False
+            _check_schema(row)
+            tables = _tables()
+            _copy_back(session.connection(), name, tables)
+            _fix_sequences(session.connection(), tables)
+        return True
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            with conn.begin():
+                # a write first: the transaction holds the write lock before it reads what changed
+                conn.execute(delete(DirtyTable).where(DirtyTable.name == "@lock"))
+                found = conn.execute(
+                    select(Snapshot.name, Snapshot.schema).where(Snapshot.name == name)
+                ).first()
+                if found is None:
+                    return False
+                _check_schema(Snapshot(name=found.name, schema=found.schema))
+                dirty = set(conn.execute(select(DirtyTable.name)).scalars())
+                tables = _tables()
+                if ensure_triggers(conn) and BASE + name in dirty:
+                    tables = [t for t in tables if t.name in dirty]
+                _copy_back(conn, name, tables)
+                _mark_clean(conn, name)
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
     return True
+
+
+BASE = "@base:"
+
+
+def _trigger_names() -> dict[str, tuple[str, str]]:
+    return {
+        f"mock_dirty_{table.name}_{op[0].lower()}": (table.name, op)
+        for table in _tables()
+        for op in ("INSERT", "UPDATE", "DELETE")
+    }
+
+
+def ensure_triggers(conn: Connection) -> bool:
+    """SQLite: make sure every vendor table records its writes in `mock_dirty`. True when they were
+    all there already; when some were missing, unrecorded writes may have happened, so the state no
+    longer matches any snapshot (the `@base` row is dropped)."""
+    wanted = _trigger_names()
+    present = set(
+        conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'mock_dirty_%'")
+        )
+        .scalars()
+        .all()
+    )
+    missing = [n for n in wanted if n not in present]
+    for trigger in missing:
+        table, op = wanted[trigger]
+        conn.exec_driver_sql(
+            f'CREATE TRIGGER IF NOT EXISTS "{trigger}" AFTER {op} ON "{table}" '
+            f"WHEN NOT EXISTS (SELECT 1 FROM mock_dirty WHERE name = '{table}') "
+            f"BEGIN INSERT INTO mock_dirty (name) VALUES ('{table}'); END"
+        )
+    if missing:
+        conn.execute(delete(DirtyTable).where(DirtyTable.name.startswith(BASE)))
+    return not missing
+
+
+def _mark_clean(conn: Connection, name: str) -> None:
+    """The state now equals snapshot `name`."""
+    if conn.dialect.name != "sqlite":
+        return
+    conn.execute(delete(DirtyTable))
+    conn.execute(insert(DirtyTable).values(name=BASE + name))
 
 
 def _fix_sequences(conn: Connection, tables: list[Table]) -> None:
@@ -233,3 +332,65 @@ def listing(session: Session) -> list[dict[str, Any]]:
         {"name": n, "schema": s, "created_at": c.isoformat(), "current_schema": s == schema_version()}
         for n, s, c in rows
     ]
+
+
+SQLITE_TYPE = "application/vnd.sqlite3"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def to_sqlite(data: dict[str, Any]) -> bytes:
+    """An export as a SQLite file: the vendor tables plus `mock_snapshot` (format, schema, env)."""
+    rows = check(data)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "snapshot.sqlite3"
+        engine = create_engine(f"sqlite:///{path}")
+        try:
+            Base.metadata.create_all(engine)
+            with engine.begin() as conn:
+                conn.execute(text("CREATE TABLE mock_snapshot (key VARCHAR(32) PRIMARY KEY, value TEXT)"))
+                for key in ("format", "schema", "env"):
+                    conn.execute(
+                        text("INSERT INTO mock_snapshot VALUES (:k, :v)"), {"k": key, "v": data.get(key)}
+                    )
+                load(conn, rows)
+        finally:
+            engine.dispose()
+        return path.read_bytes()
+
+
+def from_sqlite(blob: bytes) -> dict[str, Any]:
+    """A SQLite export back in the JSON form (for `check`)."""
+    if not blob.startswith(_SQLITE_MAGIC):
+        raise SnapshotError("the body is not a SQLite file", "body")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "snapshot.sqlite3"
+        path.write_bytes(blob)
+        engine = create_engine(f"sqlite:///{path}")
+        try:
+            with engine.connect() as conn:
+                try:
+                    info: dict[str, Any] = {
+                        str(k): v for k, v in conn.execute(text("SELECT key, value FROM mock_snapshot")).all()
+                    }
+                except DBAPIError:
+                    raise SnapshotError(
+                        "not a mock-iovox snapshot: no mock_snapshot table", "format"
+                    ) from None
+                present = set(inspect(conn).get_table_names())
+                tables: dict[str, Any] = {}
+                for table in _tables():
+                    if table.name in present:
+                        tables[table.name] = {
+                            "columns": [c.name for c in table.columns],
+                            "rows": [[_encode(v) for v in row] for row in conn.execute(select(table)).all()],
+                        }
+        except DBAPIError as exc:
+            raise SnapshotError(f"unreadable SQLite snapshot: {exc.orig}", "body") from None
+        finally:
+            engine.dispose()
+    return {
+        "format": info.get("format"),
+        "schema": info.get("schema"),
+        "env": info.get("env"),
+        "tables": tables,
+    }

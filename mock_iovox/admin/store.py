@@ -78,9 +78,24 @@ class Snapshot(ControlBase):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class DirtyTable(ControlBase):
+    """SQLite only: vendor tables written since the state last matched a snapshot (filled by
+    triggers), and one `@base:<name>` row naming that snapshot (mock_iovox.admin.snapshots)."""
+
+    __tablename__ = "mock_dirty"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 def ensure(db: Database) -> None:
-    """Create the control tables if missing (several workers may race: the loser finds them made)."""
+    """Create the control tables if missing (several workers may race: the loser finds them made),
+    and on SQLite the change-tracking triggers."""
+    from mock_iovox.admin import snapshots
+
     try:
         ControlBase.metadata.create_all(db.engine)
     except (OperationalError, ProgrammingError):
         ControlBase.metadata.create_all(db.engine)
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.begin() as conn:
+            snapshots.ensure_triggers(conn)
