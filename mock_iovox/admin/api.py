@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
 from mock_iovox.admin import faults, journal, snapshots
+from mock_iovox.admin.client import HEADER
 from mock_iovox.admin.store import ensure
 from mock_iovox.db import Account, ApiUser, CallbackDelivery, IpRange, PurchaseOrder
 from mock_iovox.db.engine import Database
@@ -32,7 +33,6 @@ from mock_iovox.fakes.fixtures import DEFAULT_ALLOWED, read_fixture
 from mock_iovox.fakes.fixtures import reset as reset_db
 from mock_iovox.settings import Settings
 
-HEADER = "x-mock-admin-key"
 JSON_TYPE = "application/json"
 
 

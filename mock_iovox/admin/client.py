@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from mock_iovox.admin.api import HEADER
+#: the header carrying the admin key (mock_iovox/admin/api.py)
+HEADER = "x-mock-admin-key"
 
 
 class ControlError(RuntimeError):
