@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, request_response
+from starlette.routing import Mount, Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_iovox import errors, reqlog, xmlio
@@ -99,6 +99,11 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     # Handlers are CPU-bound Python: more threads than this only fight over the GIL (measured in
     # bench/calls_bench.py: 1 thread gave twice the throughput of anyio's default 40).
     limiter = anyio.CapacityLimiter(settings.handler_threads)
+    # the control plane (mock_iovox/admin): faults before the dispatcher, the journal after it
+    from mock_iovox.admin import control_routes
+    from mock_iovox.admin.hooks import Reply, VendorHooks, dropped
+
+    hooks = VendorHooks(settings, dbs)
 
     async def vendor(request: Request) -> Response:
         started = time.perf_counter()
@@ -121,18 +126,34 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             peer=request.client.host if request.client else None,
             body=b"",
         )
+        before = await anyio.to_thread.run_sync(hooks.before, incoming, limiter=limiter)
+        body = b""
+        reply = before.reply
+        if reply is None:
+            out, body = await dispatch(request, incoming, note, head)
+            reply = Reply(out, before.delay)
+        else:
+            note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
+        await anyio.to_thread.run_sync(hooks.after, before, incoming, body, reply, limiter=limiter)
+        if reply.delay:
+            await anyio.sleep(reply.delay)
+        return dropped() if reply.drop else to_response(reply.out, head)
+
+    async def dispatch(
+        request: Request, incoming: Incoming, note: reqlog.Note, head: bool
+    ) -> tuple[Outgoing, bytes]:
         # authenticated from the headers first: a body is read only for a caller who may send one
         admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, note, limiter=limiter)
         if isinstance(admitted, Outgoing):
-            return to_response(admitted, head)
+            return admitted, b""
         try:
             body = await read_body(request, settings.max_body_bytes)
         except BodyTooLarge:
             err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=settings.max_body_bytes))
             note.update(status=400, errors=[err.message])
-            return to_response(error_response([err]), head)
+            return error_response([err]), b""
         out = await anyio.to_thread.run_sync(dispatcher.run, admitted, body, note, limiter=limiter)
-        return to_response(out, head)
+        return out, body
 
     def check_databases() -> dict[str, str]:
         problems = {}
@@ -160,6 +181,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     return Starlette(
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
+            Mount("/__mock__", routes=control_routes(settings, dbs)),
             Route("/{path:path}", AnyVerb(vendor)),
         ],
         middleware=[Middleware(FaultBarrier)],

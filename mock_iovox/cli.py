@@ -179,6 +179,17 @@ _CERT_NAME_HELP = "Extra DNS name or IP address for the certificate (repeatable;
     type=click.Choice(["text", "json"]),
     help="Request log lines as text, or one JSON object per line.  [default: text]",
 )
+@_option(
+    "--admin-key",
+    var="ADMIN_KEY",
+    help="Key for the /__mock__ control plane (header X-Mock-Admin-Key); without one, loopback callers only.",
+)
+@_option(
+    "--journal-size",
+    var="JOURNAL_SIZE",
+    type=click.IntRange(min=0),
+    help="Vendor requests kept in each environment's journal; 0 = off.  [default: 1000]",
+)
 def serve(**flags: Any) -> None:
     """Serve the IOVOX API over HTTPS (port 444 by default).
 
@@ -348,3 +359,6 @@ main.add_command(seed)
 from mock_iovox.cli_clock import clock_command  # noqa: E402
 
 main.add_command(clock_command)
+from mock_iovox.cli_admin import admin  # noqa: E402
+
+main.add_command(admin)

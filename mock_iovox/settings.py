@@ -57,6 +57,10 @@ class Settings:
     log_format: str = "text"
     #: longest rendered call/voicemail recording, in seconds (longer talk times are cut)
     recording_cap_seconds: int = 120
+    #: key for the /__mock__ control plane (header X-Mock-Admin-Key); empty = loopback callers only
+    admin_key: str = ""
+    #: vendor requests kept in each environment's journal (a ring); 0 = no journal
+    journal_size: int = 1000
 
     def __post_init__(self) -> None:
         if self.env not in (*ENVIRONMENTS, "both"):
@@ -73,6 +77,8 @@ class Settings:
             raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}")
         if self.log_format not in ("text", "json"):
             raise ValueError(f"log format must be text or json, not {self.log_format!r}")
+        if self.journal_size < 0:
+            raise ValueError("journal size must be 0 (off) or more")
         if self.max_body_bytes < 1024:
             raise ValueError("max body size must be at least 1024 bytes")
         if self.env == "both" and self.database_url and "{env}" not in self.database_url:
@@ -107,6 +113,7 @@ _CONVERTERS: Mapping[str, Any] = {
     "handler_threads": int,
     "max_body_bytes": int,
     "recording_cap_seconds": int,
+    "journal_size": int,
     "data_dir": Path,
     "fixture": Path,
     "certs_dir": Path,

@@ -15,7 +15,7 @@ from mock_iovox.app import open_databases
 from mock_iovox.auth import key_matches
 from mock_iovox.db import Account, ApiUser
 from mock_iovox.db.engine import Database
-from mock_iovox.fakes.fixtures import META_FIXTURE, FixtureError, prepare, read_fixture
+from mock_iovox.fakes.fixtures import META_FIXTURE, FixtureError, declared_users, prepare
 from mock_iovox.settings import Settings
 
 
@@ -122,14 +122,12 @@ class Loaded:
 def _declared_keys(fixture: Path, env: str) -> dict[str, list[str]]:
     """username -> the secure keys the fixture declares in clear for `env`."""
     try:
-        data = read_fixture(fixture).environments.get(env) or {}
+        users = declared_users(fixture, env)
     except FixtureError:
         return {}
     keys: dict[str, list[str]] = {}
-    for account in data.get("accounts") or []:
-        for user in (account or {}).get("users") or []:
-            if isinstance(user, dict) and user.get("username") and user.get("secure_key"):
-                keys.setdefault(str(user["username"]), []).append(str(user["secure_key"]))
+    for username, key in users:
+        keys.setdefault(username, []).append(key)
     return keys
 
 

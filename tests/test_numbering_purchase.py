@@ -430,3 +430,19 @@ def test_delivery_log_keeps_the_newest(api: Api, monkeypatch: pytest.MonkeyPatch
     # order 1 kept its newest 3, then the account its newest 4 overall
     assert [r.order_pk for r in rows] == [1, 1, 2, 2]
     assert [r.pk for r in rows] == [4, 5, 6, 7]
+
+
+def test_control_plane_outbox_shows_the_callback_and_its_attempts(api: Api, receiver: Receiver) -> None:
+    receiver.statuses = [503]
+    assert buy(api, purchase_item(), callback_url=receiver.url).status_code == 201
+    assert len(deliveries(api, 2)) == 2
+    messages = api.client.get("/__mock__/outbox").json()["messages"]
+    assert [(m["kind"], m["reference"], m["url"], m["account"]) for m in messages] == [
+        ("purchase_callback", "SBX-00000001", receiver.url, "Demo Estates")
+    ]
+    attempts = messages[0]["deliveries"]
+    assert [(d["attempt"], d["status_code"], d["error"]) for d in attempts] == [
+        (1, 503, "HTTP 503"),
+        (2, 200, ""),
+    ]
+    assert attempts[1]["payload"].startswith("<?xml")

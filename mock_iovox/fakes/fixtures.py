@@ -189,6 +189,18 @@ def check_keys(data: Mapping[str, Any], path: Path) -> None:
         raise FixtureError(f"{path}: unknown key{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
 
 
+def declared_users(path: Path, env: str) -> list[tuple[str, str]]:
+    """(username, secure key) of every API user the fixture declares for `env`, in order: the
+    databases keep only salted hashes of the keys, so the fixture is where a key can be read back."""
+    data = read_fixture(path).environments.get(env) or {}
+    found = []
+    for account in data.get("accounts") or []:
+        for user in (account or {}).get("users") or []:
+            if isinstance(user, dict) and user.get("username") and user.get("secure_key"):
+                found.append((str(user["username"]), str(user["secure_key"])))
+    return found
+
+
 def prepare(settings: Settings, databases: Mapping[str, Database]) -> list[str]:
     """Create the schema and load the fixture into every database that has not been loaded yet.
 

@@ -1,0 +1,126 @@
+"""The request journal: every vendor request, newest N kept (a ring), in the environment's database."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from html import unescape
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.orm import Session
+
+from mock_iovox.admin.store import JournalEntry
+
+#: request bodies are kept up to this many bytes (the rest is cut, `body_bytes` tells the full size)
+BODY_BOUND = 4096
+_ERROR = re.compile(rb"<error status=\"\d+\">(.*?)</error>", re.S)
+
+
+def error_strings(status: int, body: bytes) -> list[str]:
+    """The messages of a vendor `<errors>` answer (none for a success)."""
+    if status < 400 or not body.startswith(b"<?xml"):
+        return []
+    return [unescape(m.decode("utf-8", "replace")) for m in _ERROR.findall(body)]
+
+
+_COLUMNS = (
+    "at, env, username, peer, verb, path, method, query, body, body_bytes, status, errors, fault_id, "
+    "duration_ms"
+)
+
+
+def _sql(paramstyle: str) -> tuple[str, str]:
+    mark = "?" if paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * len(_COLUMNS.split(", ")))
+    return (
+        f"INSERT INTO mock_journal ({_COLUMNS}) VALUES ({marks})",
+        f"DELETE FROM mock_journal WHERE id <= (SELECT max(id) FROM mock_journal) - {mark}",
+    )
+
+
+def record(conn: Connection, size: int, row: tuple[Any, ...]) -> None:
+    """Add one row (values in `_COLUMNS` order) and drop what falls out of the ring of `size`.
+    Plain driver SQL: this runs on every vendor request (bench/control_bench.py)."""
+    insert_sql, trim_sql = _sql(conn.dialect.paramstyle)
+    conn.exec_driver_sql(insert_sql, row)
+    conn.exec_driver_sql(trim_sql, (size,))
+
+
+def bounded(body: bytes) -> str:
+    return body[:BODY_BOUND].decode("utf-8", "replace")
+
+
+class FilterError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _time(value: str, field: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise FilterError(f"{field} must be an ISO-8601 time", field) from None
+    return at.replace(tzinfo=None)
+
+
+def _int(value: str, field: str) -> int:
+    if not value.lstrip("-").isdigit():
+        raise FilterError(f"{field} must be an integer", field)
+    return int(value)
+
+
+def query(session: Session, params: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Entries oldest first, filtered by method (`Interface.method` or just `method`), interface,
+    status, user, since/until (ISO-8601), after (an id); the newest `limit` (default 100) of them."""
+    stmt = select(JournalEntry)
+    method = params.get("method")
+    if method:
+        if "." in method:
+            stmt = stmt.where(JournalEntry.method == method)
+        else:
+            stmt = stmt.where(JournalEntry.method.like(f"%.{method}"))
+    if params.get("interface"):
+        stmt = stmt.where(JournalEntry.method.like(f"{params['interface']}.%"))
+    if params.get("status"):
+        stmt = stmt.where(JournalEntry.status == _int(params["status"], "status"))
+    if params.get("user"):
+        stmt = stmt.where(JournalEntry.username == params["user"])
+    if params.get("since"):
+        stmt = stmt.where(JournalEntry.at >= _time(params["since"], "since"))
+    if params.get("until"):
+        stmt = stmt.where(JournalEntry.at <= _time(params["until"], "until"))
+    if params.get("after"):
+        stmt = stmt.where(JournalEntry.id > _int(params["after"], "after"))
+    limit = _int(params.get("limit", "100"), "limit")
+    if limit < 1:
+        raise FilterError("limit must be at least 1", "limit")
+    rows = session.scalars(stmt.order_by(JournalEntry.id.desc()).limit(limit)).all()
+    return [as_json(r) for r in reversed(rows)]
+
+
+def as_json(r: JournalEntry) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "at": r.at.isoformat(),
+        "env": r.env,
+        "user": r.username,
+        "peer": r.peer,
+        "verb": r.verb,
+        "path": r.path,
+        "method": r.method,
+        "query": r.query,
+        "body": r.body,
+        "body_bytes": r.body_bytes,
+        "status": r.status,
+        "errors": json.loads(r.errors),
+        "fault_id": r.fault_id,
+        "duration_ms": round(r.duration_ms, 3),
+    }
+
+
+def clear(session: Session) -> int:
+    return session.execute(delete(JournalEntry)).rowcount  # type: ignore[attr-defined, no-any-return]

@@ -1,0 +1,101 @@
+"""The control plane's own tables: journal, fault rules, named snapshots.
+
+They live in each environment's database (so every worker and instance agrees) but on their own
+metadata, apart from the vendor data: a reset or a snapshot restore does not touch them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from mock_iovox.db.engine import Database
+
+
+class ControlBase(DeclarativeBase):
+    metadata = MetaData()
+
+
+class JournalEntry(ControlBase):
+    """One vendor request as the mock saw it."""
+
+    __tablename__ = "mock_journal"
+    __table_args__ = (Index("ix_mock_journal_method", "method"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: wall-clock time the request arrived (UTC); `mock_now` is the environment's virtual clock
+    at: Mapped[datetime] = mapped_column()
+    env: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str] = mapped_column(String(255), default="")
+    peer: Mapped[str] = mapped_column(String(64), default="")
+    verb: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(1000), default="")
+    #: "Interface.method" as asked for (may name nothing that exists)
+    method: Mapped[str] = mapped_column(String(255), default="")
+    query: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[int] = mapped_column(Integer)
+    #: the vendor error strings of the answer, as a JSON list
+    errors: Mapped[str] = mapped_column(Text, default="[]")
+    #: the fault rule that shaped the answer, if any
+    fault_id: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[float] = mapped_column(Float)
+
+
+class FaultRule(ControlBase):
+    __tablename__ = "mock_faults"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: NULL = any
+    interface: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(255))
+    #: latency | error | internal | malformed | drop
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    probability: Mapped[float] = mapped_column(Float, default=1.0)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    #: fire at most this many times (NULL = no limit)
+    times: Mapped[int | None] = mapped_column(Integer)
+    #: matching requests seen, and how many of them the rule shaped
+    seen: Mapped[int] = mapped_column(Integer, default=0)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Snapshot(ControlBase):
+    __tablename__ = "mock_snapshots"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    schema: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column()
+    #: zlib-compressed JSON (mock_iovox.admin.snapshots)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DirtyTable(ControlBase):
+    """SQLite only: vendor tables written since the state last matched a snapshot (filled by
+    triggers), and one `@base:<name>` row naming that snapshot (mock_iovox.admin.snapshots)."""
+
+    __tablename__ = "mock_dirty"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+def ensure(db: Database) -> None:
+    """Create the control tables if missing (several workers may race: the loser finds them made),
+    and on SQLite the change-tracking triggers."""
+    from mock_iovox.admin import snapshots
+
+    try:
+        ControlBase.metadata.create_all(db.engine)
+    except (OperationalError, ProgrammingError):
+        ControlBase.metadata.create_all(db.engine)
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.begin() as conn:
+            snapshots.ensure_triggers(conn)
