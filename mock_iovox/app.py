@@ -105,6 +105,9 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             peer=request.client.host if request.client else None,
             body=b"",
         )
+        kept = dispatcher.cached(incoming)  # a current answer in memory: no thread, no transaction
+        if kept is not None:
+            return to_response(kept, head)
         # authenticated from the headers first: a body is read only for a caller who may send one
         admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, limiter=limiter)
         if isinstance(admitted, Outgoing):

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from mock_iovox.cache import track_writes
 from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
 
@@ -89,6 +90,7 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         self.backend = parsed.get_backend_name()
+        track_writes(self.engine)  # every writing transaction bumps the data generation (cache.py)
         if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
