@@ -187,7 +187,11 @@ def wrk(base: str, script: str, seconds: float, cpu: str, work: Path, warm: floa
     out = subprocess.run(
         [*cmd, f"-d{max(1, round(seconds))}s", base + "/"], check=True, capture_output=True, text=True
     ).stdout
-    if "Non-2xx" in out:
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = int(re.search(r"(\d+) requests in", out)[1])  # type: ignore[index]
+    # wrk may drop a generated request when a connection starts over (then a later delete of that
+    # node fails): a few in a thousand are tolerated, more mean a broken server
+    if failed and int(failed[1]) * 1000 > total:
         raise RuntimeError(f"wrk saw error responses:\n{out}")
     pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
@@ -223,13 +227,20 @@ def call_queries(data: Path, today: date) -> tuple[str, list[str]]:
             r[0] for r in conn.execute("SELECT DISTINCT link_id FROM calls WHERE account_pk = 1 ORDER BY 1")
         ]
 
-    def query(link: str, end: date, page: int) -> str:
-        params = {"v": 3, "method": "getCallData", "link_id": link, "sdt": str(end - timedelta(days=30))}
+    def query(link: str, end: date, days: int, page: int) -> str:
+        params = {"v": 3, "method": "getCallData", "link_id": link, "sdt": str(end - timedelta(days=days))}
         params |= {"edt": str(end), "limit": 100, "page": page}
         return "/Calls?" + urlencode(params)
 
-    repeated = query(links[0], today - timedelta(days=1), 1)
-    cold = [query(link, today - timedelta(days=d), p) for d in range(1, 60) for p in (1, 2) for link in links]
+    repeated = query(links[0], today - timedelta(days=1), 30, 1)
+    # never the same query twice in a row (tens of thousands before one comes back)
+    cold = [
+        query(link, today - timedelta(days=d), days, page)
+        for d in range(1, 60)
+        for days in range(20, 41)
+        for page in (1, 2)
+        for link in links
+    ]
     return repeated, cold
 
 

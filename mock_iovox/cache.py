@@ -18,7 +18,9 @@ next hidden call of the account starts (the visible horizon), so an advancing cl
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -108,8 +110,34 @@ def _state(rows: Any) -> State:
     return State(values.get(GENERATION, ""), values.get(AUTH_GENERATION, ""), _clock(values.get(META_CLOCK)))
 
 
+_local = threading.local()
+
+
+def _sqlite_reader(engine: Engine) -> sqlite3.Connection | None:
+    """This thread's own read-only connection to a SQLite file (None for other databases): a
+    statement on it in autocommit mode sees every committed write (WAL), without the pool."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    readers: dict[int, sqlite3.Connection] | None = getattr(_local, "readers", None)
+    if readers is None:
+        readers = _local.readers = {}
+    conn = readers.get(id(engine))
+    if conn is None:
+        conn = sqlite3.connect(str(engine.url.database), isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        readers[id(engine)] = conn
+        weakref.finalize(engine, conn.close)
+    return conn
+
+
 def read_state(engine: Engine) -> State:
     """The counters and the clock, outside any transaction (one statement, autocommit read)."""
+    reader = _sqlite_reader(engine)
+    if reader is not None:
+        try:
+            return _state(reader.execute(_STATE_SQL).fetchall())
+        except sqlite3.Error:
+            pass  # e.g. the schema is being made: ask through the pool
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()

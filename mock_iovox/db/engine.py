@@ -133,6 +133,9 @@ class Database:
                     if self.backend == "postgresql":
                         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SETUP_LOCK})")
                     Base.metadata.create_all(conn)
+                    # indexes added since a database was made (create_all skips existing tables)
+                    for index in Base.metadata.tables["calls"].indexes:
+                        index.create(conn, checkfirst=True)
                     with Session(bind=conn, expire_on_commit=False) as session:
                         yield session
                         session.flush()
