@@ -178,7 +178,7 @@ def lua_writes() -> str:
 def wrk(base: str, script: str, seconds: float, cpu: str, work: Path, warm: float = 1.0) -> Figures:
     lua = work / f"wrk-{abs(hash(script))}.lua"
     lua.write_text(script)
-    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", "-s", str(lua), "--latency"]
+    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", "-s", str(lua), "--latency", "--timeout", "10s"]
     cmd += [arg for k, v in HEADERS.items() for arg in ("-H", f"{k}: {v}")]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", cpu, *cmd]
@@ -195,6 +195,8 @@ def wrk(base: str, script: str, seconds: float, cpu: str, work: Path, warm: floa
         raise RuntimeError(f"wrk saw error responses:\n{out}")
     pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    if "50" not in pct:  # every request timed out
+        return Figures(rps, float("nan"), float("nan"))
     return Figures(rps, _ms(pct["50"]), _ms(pct["99"]))
 
 
