@@ -23,7 +23,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -118,14 +118,14 @@ def _sqlite_reader(engine: Engine) -> sqlite3.Connection | None:
     statement on it in autocommit mode sees every committed write (WAL), without the pool."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return None
-    readers: dict[int, sqlite3.Connection] | None = getattr(_local, "readers", None)
+    readers: weakref.WeakKeyDictionary[Engine, sqlite3.Connection] | None = getattr(_local, "readers", None)
     if readers is None:
-        readers = _local.readers = {}
-    conn = readers.get(id(engine))
+        readers = _local.readers = weakref.WeakKeyDictionary()
+    conn = readers.get(engine)
     if conn is None:
         conn = sqlite3.connect(str(engine.url.database), isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=10000")
-        readers[id(engine)] = conn
+        readers[engine] = conn
         weakref.finalize(engine, conn.close)
     return conn
 
@@ -136,8 +136,9 @@ def read_state(engine: Engine) -> State:
     if reader is not None:
         try:
             return _state(reader.execute(_STATE_SQL).fetchall())
-        except sqlite3.Error:
-            pass  # e.g. the schema is being made: ask through the pool
+        except sqlite3.Error:  # e.g. the schema is being made: ask through the pool, and reconnect
+            _local.readers.pop(engine, None)
+            reader.close()
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -160,6 +161,7 @@ class Entry:
     value: Any
     day: date | None = None
     until: datetime | None = None  # the next hidden call's start (exclusive)
+    size: int = 0
 
     def fresh(self, state: State, now: Callable[[], datetime]) -> bool:
         if self.generation != state.generation:
@@ -173,9 +175,11 @@ class Entry:
 class Cache:
     """One environment's callers and answers (thread-safe; least recently used dropped)."""
 
-    def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20) -> None:
+    def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20, max_bytes: int = 64 << 20) -> None:
         self.max_entries = max_entries
         self.max_body = max_body
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._callers: dict[Hashable, tuple[str, Any]] = {}
         self._answers: OrderedDict[Hashable, Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -197,18 +201,23 @@ class Cache:
                 return None
             if not entry.fresh(state, state.clock.now):
                 del self._answers[key]
+                self._bytes -= entry.size
                 return None
             self._answers.move_to_end(key)
             return entry.value
 
     def keep_answer(self, key: Hashable, entry: Entry, size: int) -> None:
+        """Keep `entry` (`size` bytes): at most max_entries answers of max_bytes in all."""
         if size > self.max_body:
             return
         with self._lock:
-            self._answers[key] = entry
-            self._answers.move_to_end(key)
-            while len(self._answers) > self.max_entries:
-                self._answers.popitem(last=False)
+            old = self._answers.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._answers[key] = replace(entry, size=size)
+            self._bytes += size
+            while len(self._answers) > self.max_entries or self._bytes > self.max_bytes:
+                self._bytes -= self._answers.popitem(last=False)[1].size
 
 
 def next_hidden_call(session: Session, account_pk: int, now: datetime) -> datetime | None:

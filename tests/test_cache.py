@@ -129,6 +129,14 @@ def test_the_cache_drops_the_least_recently_used() -> None:
     assert [kept.answer(k, state) for k in "abc"] == [None, "b", "c"]
     kept.keep_answer("big", cache.Entry("1", "big"), 11)
     assert kept.answer("big", state) is None
+    # a budget of bytes in all, too
+    budget = cache.Cache(max_entries=10, max_body=10, max_bytes=20)
+    for key in "abc":
+        budget.keep_answer(key, cache.Entry("1", key), 8)
+    assert [budget.answer(k, state) for k in "abc"] == [None, "b", "c"]
+    budget.keep_answer("b", cache.Entry("1", "b2"), 8)  # replaced, not counted twice
+    budget.keep_answer("d", cache.Entry("1", "d"), 4)
+    assert [budget.answer(k, state) for k in "bcd"] == ["b2", "c", "d"]
 
 
 def test_two_workers_never_answer_stale(tmp_path: Path) -> None:
