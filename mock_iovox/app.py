@@ -130,7 +130,12 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
         body = b""
         reply = before.reply
         if reply is None:
-            out, body = await dispatch(request, incoming, note, head)
+            kept = dispatcher.cached(incoming)  # a current answer in memory: no transaction
+            if kept is not None:
+                note.update(method=reqlog.method_label(incoming.path, incoming.query), status=kept.status)
+                out = kept
+            else:
+                out, body = await dispatch(request, incoming, note, head)
             reply = Reply(out, before.delay)
         else:
             note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mock_iovox import auth, clock, errors, xmlio
+from mock_iovox import auth, cache, errors, xmlio
 from mock_iovox.catalog import find_interface
 from mock_iovox.catalog.model import Method, Response, Verb
 from mock_iovox.db.engine import Database
@@ -62,6 +62,7 @@ class Admitted:
     caller: auth.Caller
     method: Method
     query: dict[str, list[str]]
+    state: cache.State
 
     @property
     def wants_body(self) -> bool:
@@ -72,6 +73,31 @@ class Dispatcher:
     def __init__(self, settings: Settings, databases: Mapping[str, Database]) -> None:
         self.settings = settings
         self.databases = databases
+        self.caches = {env: cache.Cache() for env in databases}
+
+    def cached(self, req: Incoming) -> Outgoing | None:
+        """A GET's kept answer, when the caller and the answer are both in memory and current (no
+        thread, no transaction: one read of the generations); None sends the request down the
+        stages, which answer anything else, errors included."""
+        if req.verb != "GET" and req.verb != "HEAD":
+            return None
+        try:
+            username, key = auth.read_credentials(req.headers)
+            db = self.databases[self.settings.choose_env(req.host)]
+            ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
+            state = cache.read_state(db.engine)
+            kept = self.caches[db.env]
+            caller = kept.caller((username, key, ip), state)
+            if caller is None:
+                return None
+            query = group_query(req.query)
+            method = route(req.path, query)
+            if method.verb is not Verb.GET:
+                return None
+            hit: Outgoing | None = kept.answer(answer_key(caller, method, query), state)
+            return hit
+        except Exception:
+            return None
 
     def handle(self, req: Incoming, note: Note | None = None) -> Outgoing:
         """Every stage, with the body already read. `note` (the request log's dict) gets what was
@@ -141,18 +167,32 @@ class Dispatcher:
         ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
         note["ip"] = ip
         query = group_query(req.query)
-        with db.transaction() as session:
-            caller = auth.authenticate(session, username, key, ip)
+        state = cache.read_state(db.engine)
+        kept = self.caches[db.env]
+        caller = kept.caller((username, key, ip), state)
+        if caller is None:
+            with db.transaction() as session:
+                caller = auth.authenticate(session, username, key, ip)
+            kept.keep_caller((username, key, ip), state, caller)
         method = route(req.path, query)
         check_verb(method, req.verb)
-        return Admitted(req, db, caller, method, query)
+        return Admitted(req, db, caller, method, query, state)
 
     def _run(self, admitted: Admitted, body: bytes) -> Outgoing:
         method, db, caller = admitted.method, admitted.db, admitted.caller
+        reading = method.verb is Verb.GET
+        kept = self.caches[db.env]
+        key = answer_key(caller, method, admitted.query) if reading else None
+        if key is not None:
+            hit: Outgoing | None = kept.answer(key, admitted.state)
+            if hit is not None:
+                return hit
         # A method that writes takes the database's write lock before its first read, so that
         # its existence checks still hold when it writes (issue 14: races with --workers 2 turned
         # into UNIQUE / FOREIGN KEY 500s).
-        with db.transaction(write=method.verb is not Verb.GET) as session:
+        with db.transaction(write=not reading) as session:
+            # a reader's clock is the one read with the generations; a writer's, the one it locked
+            now = admitted.state.clock.now() if reading else cache.read_state_in(session).clock.now()
             ctx = Ctx(
                 method=method,
                 env=db.env,
@@ -160,14 +200,36 @@ class Dispatcher:
                 account_pk=caller.account_pk,
                 username=caller.username,
                 settings=self.settings,
-                now=clock.now(session),
+                now=now,
             )
             read_request(ctx, admitted.query, body)
             handler = HANDLERS.get(method.key)
             if handler is None:
                 raise IovoxError.one(errors.NOT_IMPLEMENTED, status=501, method=method.name)
             result = handler(ctx)
-            return render(ctx, result)
+            out = render(ctx, result)
+            if key is not None and out.status < 300:
+                kept.keep_answer(key, answer_entry(ctx, admitted.state.generation, out), len(out.body))
+            return out
+
+
+def answer_key(caller: auth.Caller, method: Method, query: Mapping[str, list[str]]) -> tuple[object, ...]:
+    """What a GET's answer depends on besides the data: the caller, the method and the parameters
+    (sorted by name; the values of one name keep their order)."""
+    return (
+        caller.account_pk,
+        caller.username,
+        method.key,
+        tuple(sorted((k, tuple(v)) for k, v in query.items())),
+    )
+
+
+def answer_entry(ctx: Ctx, generation: str, out: Outgoing) -> cache.Entry:
+    """Calls answers hold for the clock's day, until the account's next hidden call starts."""
+    if ctx.method.interface != "Calls":
+        return cache.Entry(generation, out)
+    until = cache.next_hidden_call(ctx.session, ctx.account_pk, ctx.now)
+    return cache.Entry(generation, out, ctx.now.date(), until)
 
 
 def route(path: str, query: Mapping[str, list[str]]) -> Method:

@@ -36,7 +36,9 @@ from sqlalchemy.sql import table as table_clause
 
 import mock_iovox.db  # noqa: F401  (registers every table)
 from mock_iovox.admin.store import DirtyTable, Snapshot
+from mock_iovox.cache import AUTH_GENERATION, GENERATION
 from mock_iovox.clock import system_now
+from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
 from mock_iovox.db.engine import Database
 
@@ -78,7 +80,7 @@ def dump(conn: Connection, env: str) -> dict[str, Any]:
     for table in _tables():
         names = [c.name for c in table.columns]
         rows = conn.execute(select(table)).all()
-        tables[table.name] = {"columns": names, "rows": [[_encode(v) for v in row] for row in rows]}
+        tables[table.name] = {"columns": names, "rows": _state_rows(table, rows)}
     return {"format": FORMAT, "schema": schema_version(), "env": env, "tables": tables}
 
 
@@ -141,11 +143,13 @@ def check(data: Any) -> dict[str, list[dict[str, Any]]]:
 def load(conn: Connection, rows: dict[str, list[dict[str, Any]]]) -> None:
     """Replace every vendor row by `rows` (from `check`), in the caller's transaction."""
     tables = _tables()
+    kept = _generations(conn)
     for table in reversed(tables):
         conn.execute(delete(table))
     for table in tables:
         if rows.get(table.name):
             conn.execute(table.insert(), rows[table.name])
+    _advance(conn, kept)
     _fix_sequences(conn, tables)
 
 
@@ -191,11 +195,35 @@ def _check_schema(row: Snapshot) -> None:
 
 
 def _copy_back(conn: Connection, name: str, tables: list[Table]) -> None:
+    kept = _generations(conn)
     for table in reversed(tables):
         conn.execute(delete(table))
     for table in tables:
         cols = _columns(table)
         conn.execute(text(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{_shadow(name, table)}"'))
+    _advance(conn, kept)
+
+
+#: the answer caches' counters (mock_iovox/cache.py): not state, never saved, exported or restored
+COUNTERS = (GENERATION, AUTH_GENERATION)
+
+
+def _generations(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(select(MockMeta.key, MockMeta.value).where(MockMeta.key.in_(COUNTERS))).all())
+
+
+def _advance(conn: Connection, kept: dict[str, str]) -> None:
+    """The counters go on from where they stood before a restore or an import, never back to the
+    snapshot's: answers kept at later numbers belong to the abandoned state, and a number reached
+    again would serve them."""
+    conn.execute(delete(MockMeta).where(MockMeta.key.in_(COUNTERS)))
+    for key, value in kept.items():
+        conn.execute(insert(MockMeta).values(key=key, value=str(int(value) + 1)))
+
+
+def _state_rows(table: Table, rows: Any) -> list[list[Any]]:
+    keep = [r for r in rows if table.name != "mock_meta" or r[0] not in COUNTERS]
+    return [[_encode(v) for v in r] for r in keep]
 
 
 def restore(db: Database, name: str) -> bool:
@@ -310,10 +338,7 @@ def export(session: Session, name: str) -> dict[str, Any] | None:
     for table in _tables():
         shadow = table_clause(_shadow(name, table), *[column(c.name, c.type) for c in table.columns])
         rows = conn.execute(select(shadow)).all()
-        tables[table.name] = {
-            "columns": [c.name for c in table.columns],
-            "rows": [[_encode(v) for v in r] for r in rows],
-        }
+        tables[table.name] = {"columns": [c.name for c in table.columns], "rows": _state_rows(table, rows)}
     return {"format": FORMAT, "schema": row.schema, "env": row.data.decode(), "tables": tables}
 
 

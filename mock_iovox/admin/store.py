@@ -12,6 +12,7 @@ from sqlalchemy import Float, Index, Integer, LargeBinary, MetaData, String, Tex
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from mock_iovox.cache import UNVERSIONED_TABLES
 from mock_iovox.db.engine import Database
 
 
@@ -99,3 +100,7 @@ def ensure(db: Database) -> None:
     if db.engine.dialect.name == "sqlite":
         with db.engine.begin() as conn:
             snapshots.ensure_triggers(conn)
+
+
+# their writes change no vendor answer: they must not empty the answer caches (mock_iovox/cache.py)
+UNVERSIONED_TABLES.update(ControlBase.metadata.tables)

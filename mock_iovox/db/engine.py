@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from mock_iovox.cache import track_writes
 from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
 
@@ -94,6 +95,7 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         self.backend = parsed.get_backend_name()
+        track_writes(self.engine)  # every writing transaction bumps the data generation (cache.py)
         if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -136,6 +138,9 @@ class Database:
                     if self.backend == "postgresql":
                         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_SETUP_LOCK})")
                     Base.metadata.create_all(conn)
+                    # indexes added since a database was made (create_all skips existing tables)
+                    for index in Base.metadata.tables["calls"].indexes:
+                        index.create(conn, checkfirst=True)
                     with Session(bind=conn, expire_on_commit=False) as session:
                         yield session
                         session.flush()

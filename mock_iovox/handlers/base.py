@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -125,9 +125,19 @@ def by_vendor_id(ctx: Ctx, model: type[M], field: str, ids: Iterable[str]) -> di
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    column = getattr(model, field)
-    stmt = select(model).where(model.__table__.c.account_pk == ctx.account_pk, column.in_(wanted))
-    return {getattr(row, field): row for row in ctx.session.scalars(stmt)}
+    stmt = _BY_VENDOR_ID.get((model, field))
+    if stmt is None:  # built once per (model, field): only the values change (issue 13)
+        column = getattr(model, field)
+        stmt = select(model).where(
+            model.__table__.c.account_pk == bindparam("account_pk"),
+            column.in_(bindparam("ids", expanding=True)),
+        )
+        _BY_VENDOR_ID[(model, field)] = stmt
+    rows = ctx.session.scalars(stmt, {"account_pk": ctx.account_pk, "ids": sorted(wanted)})
+    return {getattr(row, field): row for row in rows}
+
+
+_BY_VENDOR_ID: dict[tuple[type[Any], str], Select[Any]] = {}
 
 
 def repeated(values: Iterable[str | None]) -> bool:

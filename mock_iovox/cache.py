@@ -1,0 +1,230 @@
+"""Answers and callers kept in memory, never stale: each entry holds the database's data generation.
+
+**Generations.** Every transaction that writes bumps a counter in `mock_meta` (`generation`) with
+its first INSERT/UPDATE/DELETE, inside the same transaction (an engine hook, so no write path can
+forget it: handlers, the fixture loader, `mock-iovox seed`, the clock). A write to the users, their
+IP ranges or the accounts also bumps `auth_generation`. The counters live in the database, so every
+worker and every instance on one PostgreSQL sees the same ones; a fresh counter starts at a random
+number, so a database dropped and loaded again never reuses a generation.
+
+**State.** One plain query per request reads both counters and the clock (`read_state`).
+
+**Callers** (username, key, address) are cached per auth generation; **GET answers** per data
+generation, keyed by (account, user, method, the query's parameters sorted by name). An answer of
+the Calls interface also depends on the clock: it is kept for the clock's day and only until the
+next hidden call of the account starts (the visible horizon), so an advancing clock reveals calls.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy.orm import Session
+
+from mock_iovox.clock import META_CLOCK, ClockState
+
+GENERATION = "generation"
+AUTH_GENERATION = "auth_generation"
+#: tables whose rows decide who may call (their writes also bump AUTH_GENERATION)
+AUTH_TABLES = frozenset({"api_users", "ip_ranges", "accounts"})
+#: tables whose writes change no answer and bump nothing (e.g. a request journal): add yours here
+UNVERSIONED_TABLES: set[str] = set()
+
+_STATE_SQL = (
+    f"SELECT key, value FROM mock_meta WHERE key IN ('{META_CLOCK}', '{GENERATION}', '{AUTH_GENERATION}')"
+)
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_BUMPED = "mock_iovox_bumped"
+_AUTH_BUMPED = "mock_iovox_auth_bumped"
+
+
+def _bump_sql(key: str) -> str:
+    start = random.SystemRandom().randrange(1, 1 << 48)
+    return (
+        f"INSERT INTO mock_meta (key, value) VALUES ('{key}', '{start}') ON CONFLICT (key) "
+        "DO UPDATE SET value = CAST(CAST(mock_meta.value AS BIGINT) + 1 AS VARCHAR(64))"
+    )
+
+
+def _target(statement: str) -> str:
+    """The table an INSERT/UPDATE/DELETE writes (lower case, unquoted)."""
+    words = statement.split(None, 6)[:6]
+    upper = [w.upper() for w in words]
+    # the word after INTO / FROM (INSERT [OR REPLACE] INTO t, DELETE FROM t), else after UPDATE
+    for marker in ("INTO", "FROM", "UPDATE"):
+        if marker in upper and upper.index(marker) + 1 < len(words):
+            name = words[upper.index(marker) + 1]
+            return name.split("(", 1)[0].strip('"`').lower()
+    return ""
+
+
+def _on_execute(
+    conn: Connection, cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    head = statement[:8].lstrip().upper()
+    if not head.startswith(_DML):
+        return
+    table = _target(statement.lstrip())
+    if table in UNVERSIONED_TABLES:
+        return
+    transaction = conn.get_transaction()
+    info = conn.info
+    if transaction is None or info.get(_BUMPED) is not transaction:
+        cursor.execute(_bump_sql(GENERATION))
+        info[_BUMPED] = transaction
+    if table in AUTH_TABLES and (transaction is None or info.get(_AUTH_BUMPED) is not transaction):
+        cursor.execute(_bump_sql(AUTH_GENERATION))
+        info[_AUTH_BUMPED] = transaction
+
+
+def track_writes(engine: Engine) -> None:
+    """Bump the generations in every transaction of `engine` that writes."""
+    if not event.contains(engine, "before_cursor_execute", _on_execute):
+        event.listen(engine, "before_cursor_execute", _on_execute)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    generation: str
+    auth_generation: str
+    clock: ClockState
+
+
+@lru_cache(maxsize=64)
+def _clock(raw: str | None) -> ClockState:
+    return ClockState.from_json(raw)
+
+
+def _state(rows: Any) -> State:
+    values = dict(rows)
+    return State(values.get(GENERATION, ""), values.get(AUTH_GENERATION, ""), _clock(values.get(META_CLOCK)))
+
+
+_local = threading.local()
+
+
+def _sqlite_reader(engine: Engine) -> sqlite3.Connection | None:
+    """This thread's own read-only connection to a SQLite file (None for other databases): a
+    statement on it in autocommit mode sees every committed write (WAL), without the pool."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    readers: weakref.WeakKeyDictionary[Engine, sqlite3.Connection] | None = getattr(_local, "readers", None)
+    if readers is None:
+        readers = _local.readers = weakref.WeakKeyDictionary()
+    conn = readers.get(engine)
+    if conn is None:
+        conn = sqlite3.connect(str(engine.url.database), isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        readers[engine] = conn
+        weakref.finalize(engine, conn.close)
+    return conn
+
+
+def read_state(engine: Engine) -> State:
+    """The counters and the clock, outside any transaction (one statement, autocommit read)."""
+    reader = _sqlite_reader(engine)
+    if reader is not None:
+        try:
+            return _state(reader.execute(_STATE_SQL).fetchall())
+        except sqlite3.Error:  # e.g. the schema is being made: ask through the pool, and reconnect
+            _local.readers.pop(engine, None)
+            reader.close()
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(_STATE_SQL)
+        rows = cursor.fetchall()
+        cursor.close()
+    finally:
+        raw.close()
+    return _state(rows)
+
+
+def read_state_in(session: Session) -> State:
+    """The same, inside the session's transaction."""
+    return _state(session.connection().exec_driver_sql(_STATE_SQL).all())
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    generation: str
+    value: Any
+    day: date | None = None
+    until: datetime | None = None  # the next hidden call's start (exclusive)
+    size: int = 0
+
+    def fresh(self, state: State, now: Callable[[], datetime]) -> bool:
+        if self.generation != state.generation:
+            return False
+        if self.day is None:
+            return True
+        at = now()
+        return at.date() == self.day and (self.until is None or at < self.until)
+
+
+class Cache:
+    """One environment's callers and answers (thread-safe; least recently used dropped)."""
+
+    def __init__(self, max_entries: int = 2048, max_body: int = 1 << 20, max_bytes: int = 64 << 20) -> None:
+        self.max_entries = max_entries
+        self.max_body = max_body
+        self.max_bytes = max_bytes
+        self._bytes = 0
+        self._callers: dict[Hashable, tuple[str, Any]] = {}
+        self._answers: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def caller(self, key: Hashable, state: State) -> Any | None:
+        hit = self._callers.get(key)
+        return hit[1] if hit is not None and hit[0] == state.auth_generation else None
+
+    def keep_caller(self, key: Hashable, state: State, caller: Any) -> None:
+        with self._lock:
+            if len(self._callers) >= self.max_entries:
+                self._callers.clear()
+            self._callers[key] = (state.auth_generation, caller)
+
+    def answer(self, key: Hashable, state: State) -> Any | None:
+        with self._lock:
+            entry = self._answers.get(key)
+            if entry is None:
+                return None
+            if not entry.fresh(state, state.clock.now):
+                del self._answers[key]
+                self._bytes -= entry.size
+                return None
+            self._answers.move_to_end(key)
+            return entry.value
+
+    def keep_answer(self, key: Hashable, entry: Entry, size: int) -> None:
+        """Keep `entry` (`size` bytes): at most max_entries answers of max_bytes in all."""
+        if size > self.max_body:
+            return
+        with self._lock:
+            old = self._answers.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._answers[key] = replace(entry, size=size)
+            self._bytes += size
+            while len(self._answers) > self.max_entries or self._bytes > self.max_bytes:
+                self._bytes -= self._answers.popitem(last=False)[1].size
+
+
+def next_hidden_call(session: Session, account_pk: int, now: datetime) -> datetime | None:
+    """When the account's next call not yet visible at `now` starts (None: no such call)."""
+    from mock_iovox.db import Call
+
+    found: datetime | None = session.scalar(
+        select(func.min(Call.call_start)).where(Call.account_pk == account_pk, Call.call_start > now)
+    )
+    return found
