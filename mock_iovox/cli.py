@@ -178,3 +178,6 @@ main.add_command(seed)
 from mock_iovox.cli_clock import clock_command  # noqa: E402
 
 main.add_command(clock_command)
+from mock_iovox.cli_call import call_command  # noqa: E402
+
+main.add_command(call_command)
