@@ -216,3 +216,26 @@ def test_cli_and_initiate_call_write_the_same_cdr(api: Api, settings: Settings, 
     finally:
         twin_api.close()
     assert cdr(api, call_id)["call_start"] == PINNED.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_a_blocked_destination_is_not_called(api: Api) -> None:
+    use_flow(api, call_rule(magic.MAGIC_ANSWER))
+    block = (
+        "<request><blocked_number><number>442079460</number><in_or_out>OUT</in_or_out>"
+        "<operator>STARTSWITH</operator><default>BLOCK</default><rules/></blocked_number></request>"
+    )
+    assert api.post("Rules", "createBlockedNumbers", block).status_code == 201
+    call_id = call_id_of(php_call(api, "westbourne-web", "<call_destination>442079460123</call_destination>"))
+    row = cdr(api, call_id)
+    assert (row["call_result"], row["rule_result"], row["call_destination"]) == ("BLOCKED", "", "")
+    # the flow's own destination is checked too
+    use_flow(api, call_rule("442079460555"), name="Blocked agent")
+    call_id = call_id_of(
+        php_call(api, "westbourne-web", f"<call_destination>{magic.MAGIC_ANSWER}</call_destination>")
+    )
+    row = cdr(api, call_id)
+    assert (row["call_result"], row["call_destination"], row["talk_time_sec"]) == (
+        "BLOCKED",
+        "442079460555",
+        "0",
+    )

@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from mock_iovox import blocking
@@ -614,7 +615,21 @@ def schedule_call(session: Session, account_pk: int, req: CallRequest, at: datet
 
 
 def run_due(session: Session, now: datetime) -> list[Outcome]:
-    """Run every delayed call whose time has come (on the first read after the clock passes it)."""
+    """Run every delayed call whose time has come (on the first read after the clock passes it).
+
+    Readers run this inside read transactions: when another worker is writing at that moment (on
+    SQLite a read transaction cannot then become a write one), the attempt is given up and that
+    worker, or the next read, runs the calls."""
+    if session.scalar(select(PendingCall.pk).where(PendingCall.due_at <= now).limit(1)) is None:
+        return []
+    try:
+        with session.begin_nested():
+            return _run_due(session, now)
+    except OperationalError:
+        return []
+
+
+def _run_due(session: Session, now: datetime) -> list[Outcome]:
     due = session.execute(
         select(PendingCall, Call).join(Call, Call.pk == PendingCall.call_pk).where(PendingCall.due_at <= now)
     ).all()
