@@ -4,12 +4,14 @@ as `mock-iovox call --api`."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from mutagen.mp3 import MP3
 from sqlalchemy import func, select
 
 from mock_iovox import clock
@@ -239,3 +241,25 @@ def test_a_blocked_destination_is_not_called(api: Api) -> None:
         "442079460555",
         "0",
     )
+
+
+def test_click_to_call_scenario(scenario_api: Api) -> None:
+    """In process, over real TLS against `mock-iovox serve`, and on PostgreSQL: attach a flow, place a
+    delayed click-to-call, see it appear once the clock passes it, download its recording."""
+    api = scenario_api
+    use_flow(api, call_rule(magic.MAGIC_ANSWER))
+    variables = f"<call_destination>{magic.MAGIC_KEY}2</call_destination><delay>1</delay>"
+    call_id = call_id_of(ruby_call(api, "westbourne-web", variables))
+    assert cdr(api, call_id) == {}
+    with api.dbs["sandbox"].transaction(write=True) as s:
+        clock.advance(s, 60)
+    row = cdr(api, call_id)
+    assert (row["call_type"], row["call_result"], row["talk_time_sec"], row["has_recording"]) == (
+        "API",
+        "ANSWERED",
+        "60",
+        "1",
+    )
+    resp = api.get("Calls", "getCallRecording", {"id": call_id})
+    assert resp.status_code == 200 and resp.headers["content-type"] == "audio/mpeg"
+    assert abs(MP3(io.BytesIO(resp.content)).info.length - 60) <= 0.2
