@@ -362,3 +362,6 @@ main.add_command(clock_command)
 from mock_iovox.cli_admin import admin  # noqa: E402
 
 main.add_command(admin)
+from mock_iovox.cli_call import call_command  # noqa: E402
+
+main.add_command(call_command)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Float, Index, Integer, LargeBinary, MetaData, String, Text
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mock_iovox.cache import UNVERSIONED_TABLES
@@ -89,16 +88,14 @@ class DirtyTable(ControlBase):
 
 
 def ensure(db: Database) -> None:
-    """Create the control tables if missing (several workers may race: the loser finds them made),
-    and on SQLite the change-tracking triggers."""
+    """Create the control tables if missing, and on SQLite the change-tracking triggers: under the
+    database's setup lock, as the schema (several workers and instances start together)."""
     from mock_iovox.admin import snapshots
 
-    try:
-        ControlBase.metadata.create_all(db.engine)
-    except (OperationalError, ProgrammingError):
-        ControlBase.metadata.create_all(db.engine)
-    if db.engine.dialect.name == "sqlite":
-        with db.engine.begin() as conn:
+    with db.setup() as session:
+        conn = session.connection()
+        ControlBase.metadata.create_all(conn)
+        if db.engine.dialect.name == "sqlite":
             snapshots.ensure_triggers(conn)
 
 

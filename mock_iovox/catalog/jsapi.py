@@ -24,7 +24,8 @@ INTERFACE = Interface(
             guesses=(
                 "Body `<link_id>` (+ optional `<action>`, default initiateCall) and the answer "
                 "`<response><action_key/></response>` are invented.",
-                "Creating a key again for the same link and action replaces the old key.",
+                "Creating a key again for the same link and action replaces the old key; keys are 32 "
+                "hex digits, kept per account, link and action.",
             ),
         ),
         Method(

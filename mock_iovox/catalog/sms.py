@@ -35,7 +35,8 @@ INTERFACE = Interface(
                 "`sms_activity_id` as a child of the root).",
                 "The error table is not retrievable: missing fields give the generic `<Label> Empty`, "
                 "the failover text is invented.",
-                "No SMS is sent; delivery receipts to callback_url are not simulated.",
+                "No SMS is sent: it lands in the environment's outbox (status `queued`); the activity id "
+                "is 8000000000 + the outbox row. Delivery receipts to callback_url are not simulated.",
             ),
         ),
     ),

@@ -22,6 +22,9 @@ INTERFACE = Interface(
                 "Parameter `username` (the portal user) and the answer "
                 "`<response><login_url/></response>` are invented.",
                 "Both errors are invented.",
+                "username must be an API user of the caller's account; the link points at "
+                "`https://portal.mock-iovox.test/login?token=…` (a token derived from the user and the "
+                "clock), so it can never log anybody in.",
             ),
         ),
     ),

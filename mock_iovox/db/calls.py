@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mock_iovox.db.base import Base, created, text
@@ -86,4 +86,52 @@ class Recording(Base):
     #: "call" or "voicemail"
     kind: Mapped[str] = text(16)
     mp3: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = created()
+
+
+class PendingCall(Base):
+    """A click-to-call with `delay`: its CDR row is reserved (dated when it is due, so invisible until
+    the clock passes it) and the engine runs it on the first read after that (calls/engine.py)."""
+
+    __tablename__ = "pending_calls"
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.pk", ondelete="CASCADE"), unique=True)
+    due_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
+    #: the engine's request (calls/engine.py CallRequest) as JSON
+    request_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class OutboxMessage(Base):
+    """What the mock would have sent (SMS, call alerts, voicemail e-mails) or did request (an
+    httpRequest rule): nothing leaves the machine except loopback HTTP (calls/outbox.py)."""
+
+    __tablename__ = "outbox"
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.pk", ondelete="CASCADE"), index=True)
+    #: sms, call_alert, voicemail, http
+    kind: Mapped[str] = text(16)
+    #: the CDR id of the call that produced it ("" for SMS.sendSms)
+    call_id: Mapped[str] = text(64)
+    sender: Mapped[str] = text()
+    recipient: Mapped[str] = text(1000)
+    subject: Mapped[str] = text(1000)
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: queued, sent, skipped, or the HTTP status / error of an httpRequest
+    status: Mapped[str] = text()
+    created_at: Mapped[datetime] = created()
+
+
+class ActionKey(Base):
+    """A JavaScript-API action key of a link (JsApi.createActionKey / getActionKey)."""
+
+    __tablename__ = "action_keys"
+    __table_args__ = (UniqueConstraint("link_pk", "action"),)
+
+    pk: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.pk", ondelete="CASCADE"), index=True)
+    link_pk: Mapped[int] = mapped_column(ForeignKey("links.pk", ondelete="CASCADE"))
+    action: Mapped[str] = text(64)
+    key: Mapped[str] = text(64)
     created_at: Mapped[datetime] = created()

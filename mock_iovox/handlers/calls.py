@@ -9,7 +9,7 @@ from sqlalchemy import String, Table, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
-from mock_iovox.calls import metrics, periods
+from mock_iovox.calls import engine, metrics, periods
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.calls.filters import filtered
 from mock_iovox.catalog.calls import GROUP_FIELDS, MAX_GROUP_FIELDS
@@ -112,12 +112,14 @@ def _decorate_cdrs(ctx: Ctx) -> Any:
 
 @handles("Calls", "getCallData")
 def get_call_data(ctx: Ctx) -> ListResult:
+    engine.run_due(ctx.session, ctx.now)  # delayed click-to-calls whose time has come
     stmt = filtered(ctx, select(Call.pk), _period(ctx))
     return run_listing(ctx, stmt, CDR_COLUMNS, [Call.pk], decorate=_decorate_cdrs(ctx))
 
 
 @handles("Calls", "getCallMetrics")
 def get_call_metrics(ctx: Ctx) -> ListResult:
+    engine.run_due(ctx.session, ctx.now)
     names = [n.strip() for n in (ctx.params.get("group_fields") or "").split(",") if n.strip()]
     unknown = [n for n in names if n not in GROUP_FIELDS]
     if unknown:
@@ -162,6 +164,7 @@ def get_call_metrics(ctx: Ctx) -> ListResult:
 
 
 def _recording(ctx: Ctx, kind: str) -> Binary:
+    engine.run_due(ctx.session, ctx.now)
     call = ctx.session.scalar(
         select(Call).where(
             Call.account_pk == ctx.account_pk, Call.call_id == ctx.params["id"], Call.call_start <= ctx.now

@@ -1,0 +1,105 @@
+"""`mock-iovox call`: place a simulated call through a link's call flow (calls/engine.py) and print
+the CDR id and the rules it took. It writes the database directly; a running server sees the call
+on its next request."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from mock_iovox.cli import _data_options, _settings
+
+#: the CLI's words for the engine's problems that initiateCall never meets
+_CLI_TEXT = {"no_voxnumber": "the link has no VoxNumber, so nobody can dial it"}
+
+
+@click.command("call")
+@click.option("--link", "link_id", required=True, help="The link_id whose VoxNumber is called.")
+@click.option("--from", "number", default="", help="The caller's number (empty: withheld).")
+@click.option("--digits", default="", help="Keys pressed in menus, one entry per attempt: 1,2")
+@click.option("--api", is_flag=True, help="A click-to-call (call_type API): --from is call_destination.")
+@click.option("--var", "variables", multiple=True, help="A call variable NAME=VALUE (with --api).")
+@click.option("--seed", type=int, help="Seed for the talk times (default: the call's id).")
+@click.option("--user", "username", help="The API user whose account owns the link (if ambiguous).")
+@click.option("--env", type=click.Choice(["sandbox", "production"]), default="sandbox", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the CDR and trace as JSON.")
+@_data_options
+def call_command(
+    link_id: str,
+    number: str,
+    digits: str,
+    api: bool,
+    variables: tuple[str, ...],
+    seed: int | None,
+    username: str | None,
+    env: str,
+    as_json: bool,
+    **flags: Any,
+) -> None:
+    """Place a call to a link (as a caller dialling its VoxNumber, or a click-to-call with --api)
+    and print the CDR id and the trace of the rules it ran."""
+    from sqlalchemy import select
+
+    from mock_iovox import clock
+    from mock_iovox.app import open_databases
+    from mock_iovox.calls import engine
+    from mock_iovox.catalog import find_method
+    from mock_iovox.db import ApiUser, Link
+    from mock_iovox.fakes.fixtures import prepare
+
+    pairs = [v.partition("=") for v in variables]
+    if any(not sep for _, sep, _ in pairs):
+        raise click.BadParameter("use NAME=VALUE", param_hint="--var")
+    req = engine.CallRequest(
+        link_id=link_id,
+        number=number,
+        call_type=engine.API if api else engine.DIRECT,
+        digits=[d.strip() for d in digits.split(",") if d.strip()],
+        variables={k.strip(): v for k, _, v in pairs},
+        seed=seed,
+    )
+    settings = _settings(**flags)
+    databases = open_databases(settings)
+    prepare(settings, databases)
+    db = databases[env]
+    method = find_method("Calling", "initiateCall")
+    assert method is not None
+    try:
+        with db.transaction(write=True) as session:
+            if username:
+                owners = list(session.scalars(select(ApiUser.account_pk).where(ApiUser.username == username)))
+            else:
+                owners = list(session.scalars(select(Link.account_pk).where(Link.link_id == link_id)))
+            if len(owners) != 1:
+                raise click.ClickException(
+                    f"no link {link_id!r}" if not owners else "several accounts have this link: use --user"
+                )
+            now = clock.now(session)
+            engine.run_due(session, now)
+            try:
+                outcome = engine.place_call(session, owners[0], req, now)
+            except engine.EngineError as exc:
+                texts = [
+                    _CLI_TEXT.get(key) or method.errors[key].text.format(**fields)
+                    for key, fields in exc.problems
+                ]
+                raise click.ClickException("; ".join(texts)) from None
+            cdr = {c.name: getattr(outcome.call, c.name) for c in outcome.call.__table__.columns}
+            trace = outcome.trace
+    finally:
+        for database in databases.values():
+            database.dispose()
+    if as_json:
+        cdr = {k: v.strftime("%Y-%m-%d %H:%M:%S") if hasattr(v, "strftime") else v for k, v in cdr.items()}
+        click.echo(json.dumps({"call_id": cdr["call_id"], "cdr": cdr, "trace": trace}, indent=2))
+        return
+    click.echo(f"call_id {cdr['call_id']}")
+    click.echo(
+        f"{cdr['call_result']} / {cdr['rule_result'] or '-'}: call {cdr['call_time_sec']}s, "
+        f"talk {cdr['talk_time_sec']}s, recording {int(cdr['has_recording'])}, "
+        f"voicemail {cdr['voicemail_sec']}s"
+    )
+    for line in trace:
+        click.echo(line)
