@@ -62,9 +62,10 @@ def test_attribute_conversion_is_linear(monkeypatch: pytest.MonkeyPatch) -> None
         return took
 
     small = min(convert(10_000) for _ in range(3))
-    large = min(convert(100_000) for _ in range(2))
-    # ten times the attributes: about ten times the time (attrib.items() took a hundred times: 12 s)
-    assert large < 30 * small + 0.05, (small, large)
+    large = min(convert(100_000) for _ in range(3))
+    # ten times the attributes: about ten times the time; attrib.items() took a hundred times (0.12 s
+    # for 10,000, 11.7 s for 100,000), far above this bound even on a busy machine
+    assert large < 40 * small + 0.5, (small, large)
 
 
 def test_attributes_keep_local_names_and_values() -> None:
