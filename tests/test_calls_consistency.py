@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from mock_iovox.calls.outcomes import NO_RULES_SET, NUMBER_ON_HOLD
+from mock_iovox.calls.outcomes import NO_RULES_SET, NUMBER_ON_HOLD, link_outcomes
 from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import CALL_RESULTS, RULE_RESULTS, Window
+from mock_iovox.db import CallFlow, Link
 from mock_iovox.db.engine import Database
 from tests.conftest import Api
 
@@ -59,6 +60,12 @@ def check_consistency(db: Database) -> dict[str, set[str]]:
     assert rows(db, NUMBER_MISMATCH) == []
     assert rows(db, LINK_MISMATCH) == []
     assert rows(db, CONTACT_MISMATCH) == []
+    with db.sessions() as session:
+        # the rule results each link's own flow can produce (calls/outcomes.py reads its rules)
+        allowed = {
+            link.link_id: link_outcomes(session.get(CallFlow, link.call_flow_pk), True).rule_results
+            for link in session.scalars(select(Link).where(Link.call_flow_pk.is_not(None)))
+        }
     seen: dict[str, set[str]] = {}
     for link_id, has_flow, number_on, result, rule, forwarded, talk, rec, vm, mail, api, _ in rows(
         db, OUTCOMES
@@ -70,6 +77,7 @@ def check_consistency(db: Database) -> dict[str, set[str]]:
             assert (result, rule) == (NO_RULES_SET, ""), link_id
         else:
             assert result in CALL_RESULTS and rule in RULE_RESULTS, (link_id, result, rule)
+            assert rule in allowed[link_id], (link_id, rule)
         if result in (NUMBER_ON_HOLD, NO_RULES_SET):
             # no rule ran: nobody was called, nothing recorded, no voicemail, no alert, no click-to-call
             assert (forwarded, talk, rec, vm, mail, api) == (0, 0, 0, 0, 0, 0), link_id
@@ -132,6 +140,9 @@ def test_a_100k_seed_is_explained(api: Api) -> None:
         "WHERE pk = (SELECT min(pk) FROM calls WHERE link_id = 'westbourne-web')",
         "UPDATE calls SET rule_result = 'Call to an Operator' WHERE link_id = 'leeds-deli-web'",
         "UPDATE calls SET rule_result = '' WHERE link_id = 'westbourne-paper'",
+        # 'Call the agent' has no voicemail rule
+        "UPDATE calls SET rule_result = 'Voicemail' WHERE pk = (SELECT min(pk) FROM calls "
+        "WHERE link_id = 'paris-bistro-guide')",
         "UPDATE calls SET call_result = 'ANSWERED' WHERE link_id = 'other-link'",
         "UPDATE calls SET has_recording = 1 WHERE link_id = 'leeds-deli-web'",
         "UPDATE voxnumbers SET purchased_at = '2099-01-01' WHERE number = '442079460148'",

@@ -6,9 +6,8 @@ link has no rules gives `NO RULES SET`, a number set on hold gives `NUMBER ON HO
 runs, so nothing is forwarded, recorded or e-mailed and rule_result stays empty. A link with a call
 flow forwards calls, may take voicemails and play messages.
 
-Hook for call flows: `link_outcomes` receives the link's flow row; once flows are modelled it can
-read the flow's rules (call / voicemail / play …) and give only the rule results that flow can
-produce. Until then every flow gets the full vocabulary below.
+A flow gives only the rule results its rules can produce: a voicemail only with a voicemail rule,
+a played message only with a play rule (mock_iovox/flows reads the stored XML).
 """
 
 from __future__ import annotations
@@ -51,4 +50,20 @@ def link_outcomes(flow: CallFlow | None, number_on: bool) -> Outcomes:
         return Outcomes(blocked=NUMBER_ON_HOLD)
     if flow is None:
         return Outcomes(blocked=NO_RULES_SET)
-    return Outcomes()
+    kinds = rule_types(flow)
+    return Outcomes(
+        voicemail=traffic.VOICEMAIL if "voicemail" in kinds else None,
+        message=traffic.MESSAGE if "play" in kinds else None,
+    )
+
+
+def rule_types(flow: CallFlow) -> frozenset[str]:
+    """The element names of every rule of a stored flow (all of them when it cannot be read)."""
+    from mock_iovox import xmlio
+    from mock_iovox.errors import IovoxError
+    from mock_iovox.flows.parse import FlowError, read_flow
+
+    try:
+        return frozenset(rule.element for rule in read_flow(xmlio.parse(flow.xml.encode())).walk())
+    except (FlowError, IovoxError):
+        return frozenset({"call", "voicemail", "play"})
