@@ -53,6 +53,11 @@ class Dashboard:
             return problem(400, f"env must be one of {', '.join(sorted(self.plane.databases))}", "env")
         return self.plane.databases[env]
 
+    def _allowed_db(self, request: Request) -> Database | Response:
+        """The environment's database for a caller with the key, else the refusal to send."""
+        refused = self._refused(request)
+        return refused if refused is not None else self._db(request)
+
     def _page(self, request: Request, name: str, context: dict[str, Any]) -> Response:
         response = templates.TemplateResponse(
             request,
@@ -69,30 +74,21 @@ class Dashboard:
         return response
 
     async def dashboard(self, request: Request) -> Response:
-        refused = self._refused(request)
-        if refused is not None:
-            return refused
-        db = self._db(request)
+        db = self._allowed_db(request)
         if isinstance(db, Response):
             return db
         context = await anyio.to_thread.run_sync(overview, db)
         return self._page(request, "dashboard.html", context)
 
     async def journal_page(self, request: Request) -> Response:
-        refused = self._refused(request)
-        if refused is not None:
-            return refused
-        db = self._db(request)
+        db = self._allowed_db(request)
         if isinstance(db, Response):
             return db
         context = await anyio.to_thread.run_sync(lambda: recent(db, 200))
         return self._page(request, "journal.html", context)
 
     async def recording(self, request: Request) -> Response:
-        refused = self._refused(request)
-        if refused is not None:
-            return refused
-        db = self._db(request)
+        db = self._allowed_db(request)
         if isinstance(db, Response):
             return db
         pk = int(request.path_params["pk"])
