@@ -328,4 +328,19 @@ def seed(ctx: click.Context, /, count: int, **options: Any) -> None:
     _run(ctx, lambda c: c.seed_calls(count, **body))
 
 
+@admin.command("call")
+@click.option("--link", "link_id", required=True, help="The link_id whose VoxNumber is called.")
+@click.option("--from", "number", default="", help="The caller's number (empty: withheld).")
+@click.option("--digits", default="", help="Keys pressed in menus, one entry per attempt: 1,2")
+@click.option("--api", is_flag=True, help="A click-to-call: --from is the call_destination.")
+@click.option("--seed", type=int, help="Seed for the talk times (default: the call's id).")
+@click.pass_context
+def call(ctx: click.Context, /, link_id: str, number: str, digits: str, api: bool, seed: int | None) -> None:
+    """Place a simulated call on the running server (as `mock-iovox call` does on the files)."""
+    body: dict[str, Any] = {"from": number, "digits": digits, "api": api}
+    if seed is not None:
+        body["seed"] = seed
+    _run(ctx, lambda c: c.place_call(link_id, **body))
+
+
 __all__ = ["admin"]

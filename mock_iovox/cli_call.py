@@ -11,9 +11,6 @@ import click
 
 from mock_iovox.cli import _data_options, _settings
 
-#: the CLI's words for the engine's problems that initiateCall never meets
-_CLI_TEXT = {"no_voxnumber": "the link has no VoxNumber, so nobody can dial it"}
-
 
 @click.command("call")
 @click.option("--link", "link_id", required=True, help="The link_id whose VoxNumber is called.")
@@ -40,13 +37,8 @@ def call_command(
 ) -> None:
     """Place a call to a link (as a caller dialling its VoxNumber, or a click-to-call with --api)
     and print the CDR id and the trace of the rules it ran."""
-    from sqlalchemy import select
-
-    from mock_iovox import clock
     from mock_iovox.app import open_databases
-    from mock_iovox.calls import engine
-    from mock_iovox.catalog import find_method
-    from mock_iovox.db import ApiUser, Link
+    from mock_iovox.calls import engine, simulate
     from mock_iovox.fakes.fixtures import prepare
 
     pairs = [v.partition("=") for v in variables]
@@ -63,36 +55,18 @@ def call_command(
     settings = _settings(**flags)
     databases = open_databases(settings)
     prepare(settings, databases)
-    db = databases[env]
-    method = find_method("Calling", "initiateCall")
-    assert method is not None
     try:
-        with db.transaction(write=True) as session:
-            if username:
-                owners = list(session.scalars(select(ApiUser.account_pk).where(ApiUser.username == username)))
-            else:
-                owners = list(session.scalars(select(Link.account_pk).where(Link.link_id == link_id)))
-            if len(owners) != 1:
-                raise click.ClickException(
-                    f"no link {link_id!r}" if not owners else "several accounts have this link: use --user"
-                )
-            now = clock.now(session)
-            engine.run_due(session, now)
+        with databases[env].transaction(write=True) as session:
             try:
-                outcome = engine.place_call(session, owners[0], req, now)
-            except engine.EngineError as exc:
-                texts = [
-                    _CLI_TEXT.get(key) or method.errors[key].text.format(**fields)
-                    for key, fields in exc.problems
-                ]
-                raise click.ClickException("; ".join(texts)) from None
-            cdr = {c.name: getattr(outcome.call, c.name) for c in outcome.call.__table__.columns}
+                outcome = simulate.place(session, req, username)
+            except simulate.SimulateError as exc:
+                raise click.ClickException(str(exc)) from None
+            cdr = simulate.cdr_json(outcome)
             trace = outcome.trace
     finally:
         for database in databases.values():
             database.dispose()
     if as_json:
-        cdr = {k: v.strftime("%Y-%m-%d %H:%M:%S") if hasattr(v, "strftime") else v for k, v in cdr.items()}
         click.echo(json.dumps({"call_id": cdr["call_id"], "cdr": cdr, "trace": trace}, indent=2))
         return
     click.echo(f"call_id {cdr['call_id']}")

@@ -184,6 +184,7 @@ class ControlPlane:
             Route("/faults/{id}", e(delete_fault), methods=["DELETE"]),
             Route("/outbox", e(outbox), methods=["GET"]),
             Route("/calls/seed", e(seed_calls), methods=["POST"]),
+            Route("/calls", e(place_call), methods=["POST"]),
         ]
 
 
@@ -517,6 +518,55 @@ def outbox(call: Call) -> Any:
                 }
             )
     return {"messages": out}
+
+
+def place_call(call: Call) -> Any:
+    """A simulated call through the link's call flow (calls/engine.py), as `mock-iovox call` places
+    it: `{"link_id", "from"? ("" = withheld; with "api": the click-to-call destination), "digits"?
+    (["1", "2"] or "1,2": keys per menu attempt), "api"? (false), "variables"? ({name: value}),
+    "seed"?, "user"?}` → 201 `{"call_id", "cdr", "trace"}`."""
+    from mock_iovox.calls import engine, simulate
+
+    data = call.obj()
+    unknown = sorted(set(data) - {"link_id", "from", "digits", "api", "variables", "seed", "user"})
+    if unknown:
+        raise BadInput(f"unknown field {unknown[0]!r}", unknown[0])
+    link_id, number, user = data.get("link_id"), data.get("from", ""), data.get("user")
+    if not isinstance(link_id, str) or not link_id.strip():
+        raise BadInput("link_id must be a link's id", "link_id")
+    if not isinstance(number, str):
+        raise BadInput("from must be a phone number as a string", "from")
+    digits = data.get("digits", [])
+    if isinstance(digits, str):
+        digits = [d for d in digits.split(",") if d.strip()]
+    if not isinstance(digits, list) or not all(isinstance(d, str) for d in digits):
+        raise BadInput('digits must be a list of key sequences such as ["1", "2"]', "digits")
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
+        raise BadInput("variables must be an object of strings", "variables")
+    api = data.get("api", False)
+    if not isinstance(api, bool):
+        raise BadInput("api must be true or false", "api")
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise BadInput("seed must be an integer", "seed")
+    if user is not None and not isinstance(user, str):
+        raise BadInput("user must be a username", "user")
+    req = engine.CallRequest(
+        link_id=link_id.strip(),
+        number=number.strip(),
+        call_type=engine.API if api else engine.DIRECT,
+        digits=[d.strip() for d in digits],
+        variables={str(k): v for k, v in variables.items()},
+        seed=seed,
+    )
+    with call.db.transaction(write=True) as session:
+        try:
+            outcome = simulate.place(session, req, user)
+        except simulate.SimulateError as exc:
+            raise BadInput(str(exc), "link_id") from None
+        cdr = simulate.cdr_json(outcome)
+        return 201, {"call_id": outcome.call_id, "cdr": cdr, "trace": outcome.trace}
 
 
 def seed_calls(call: Call) -> Any:

@@ -161,3 +161,7 @@ class Control:
     # calls
     def seed_calls(self, count: int, **options: Any) -> dict[str, Any]:
         return dict(self.request("POST", "/calls/seed", json={"count": count, **options}))
+
+    def place_call(self, link_id: str, **options: Any) -> dict[str, Any]:
+        """A simulated call through the link's flow: `from`, `digits`, `api`, `variables`, `seed`."""
+        return dict(self.request("POST", "/calls", json={"link_id": link_id, **options}))
