@@ -100,3 +100,32 @@ def test_dashboard_shows_nodes_calls_and_plays_a_recording(server: Server, tmp_p
     taken = browse(tmp_path, url, f"--screenshot={shot}")
     assert taken.returncode == 0, taken.stderr[-2000:]
     assert shot.stat().st_size > 10_000
+
+
+def test_place_a_call_form(api: Any) -> None:
+    """The dashboard's form runs the call engine and shows the new CDR and its trace."""
+    from tests.test_engine import call_rule, use_flow
+
+    use_flow(api, call_rule("441632960901"))  # the magic number that is busy
+    page = api.client.get("/__mock__/ui")
+    form = html.fromstring(page.text).get_element_by_id("place-call").find(".//form")
+    assert form is not None and form.get("action") == "/__mock__/ui/call?env=sandbox"
+    options = [o.get("value") for o in form.iter("option")]
+    assert "westbourne-web" in options and "other-link" in options
+    body = "link_id=westbourne-web&from=447700900123&digits="
+    resp = api.client.post(
+        form.get("action"), content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert resp.status_code == 200, resp.text
+    placed = html.fromstring(resp.text).get_element_by_id("placed")
+    assert "BUSY" in placed.text_content()
+    call_id = placed.get("data-call-id")
+    assert call_id and call_id in resp.text  # also in the recent calls below
+    refused = api.client.post(
+        "/__mock__/ui/call",
+        content="link_id=nowhere",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert (
+        html.fromstring(refused.text).get_element_by_id("placed-error").text_content() == "no link 'nowhere'"
+    )

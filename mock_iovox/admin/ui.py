@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import anyio.to_thread
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from starlette.templating import Jinja2Templates
 from mock_iovox import clock
 from mock_iovox.admin import journal
 from mock_iovox.admin.api import ControlPlane, denied, problem
+from mock_iovox.calls import engine, simulate
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
 from mock_iovox.db.engine import Database
@@ -98,9 +100,36 @@ class Dashboard:
             return problem(404, f"call {pk} has no recording (or is later than the clock)", "pk")
         return Response(mp3, media_type="audio/mpeg")
 
+    async def place_call(self, request: Request) -> Response:
+        """The dashboard's "place a call" form (urlencoded): the call engine through the link's flow,
+        then back to the dashboard showing the new CDR and the rules it took."""
+        db = self._allowed_db(request)
+        if isinstance(db, Response):
+            return db
+        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        req = engine.CallRequest(
+            link_id=form.get("link_id", "").strip(),
+            number=form.get("from", "").strip(),
+            call_type=engine.API if form.get("api") else engine.DIRECT,
+            digits=[d.strip() for d in form.get("digits", "").split(",") if d.strip()],
+        )
+
+        def place() -> dict[str, Any]:
+            with db.transaction(write=True) as session:
+                outcome = simulate.place(session, req)
+                return {"cdr": simulate.cdr_json(outcome), "trace": outcome.trace}
+
+        try:
+            placed = await anyio.to_thread.run_sync(place)
+        except simulate.SimulateError as exc:
+            placed = {"error": str(exc)}
+        context = await anyio.to_thread.run_sync(overview, db)
+        return self._page(request, "dashboard.html", {**context, "placed": placed, "form": form})
+
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/ui", self.dashboard, methods=["GET"]),
+            Route("/ui/call", self.place_call, methods=["POST"]),
             Route("/ui/journal", self.journal_page, methods=["GET"]),
             Route("/ui/recordings/{pk:int}.mp3", self.recording, methods=["GET"]),
         ]
