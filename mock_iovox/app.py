@@ -126,7 +126,10 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             peer=request.client.host if request.client else None,
             body=b"",
         )
-        before = await anyio.to_thread.run_sync(hooks.before, incoming, limiter=limiter)
+        if hooks.may_fault(incoming):
+            before = await anyio.to_thread.run_sync(hooks.before, incoming, limiter=limiter)
+        else:
+            before = hooks.unchecked(incoming)
         body = b""
         reply = before.reply
         if reply is None:
@@ -139,7 +142,8 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             reply = Reply(out, before.delay)
         else:
             note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
-        await anyio.to_thread.run_sync(hooks.after, before, incoming, body, reply, limiter=limiter)
+        if settings.journal_size > 0:
+            await anyio.to_thread.run_sync(hooks.after, before, incoming, body, reply, limiter=limiter)
         if reply.delay:
             await anyio.sleep(reply.delay)
         return dropped() if reply.drop else to_response(reply.out, head)

@@ -35,13 +35,16 @@ from mock_iovox.clock import META_CLOCK, ClockState
 
 GENERATION = "generation"
 AUTH_GENERATION = "auth_generation"
+#: how many control-plane fault rules exist (mock_iovox/admin/faults.py); absent = unknown
+FAULTS = "faults"
 #: tables whose rows decide who may call (their writes also bump AUTH_GENERATION)
 AUTH_TABLES = frozenset({"api_users", "ip_ranges", "accounts"})
 #: tables whose writes change no answer and bump nothing (e.g. a request journal): add yours here
 UNVERSIONED_TABLES: set[str] = set()
 
 _STATE_SQL = (
-    f"SELECT key, value FROM mock_meta WHERE key IN ('{META_CLOCK}', '{GENERATION}', '{AUTH_GENERATION}')"
+    f"SELECT key, value FROM mock_meta WHERE key IN ('{META_CLOCK}', '{GENERATION}', '{AUTH_GENERATION}', "
+    f"'{FAULTS}')"
 )
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _BUMPED = "mock_iovox_bumped"
@@ -98,6 +101,8 @@ class State:
     generation: str
     auth_generation: str
     clock: ClockState
+    #: fault rules that exist (None: not known, so check them)
+    faults: int | None = None
 
 
 @lru_cache(maxsize=64)
@@ -107,7 +112,13 @@ def _clock(raw: str | None) -> ClockState:
 
 def _state(rows: Any) -> State:
     values = dict(rows)
-    return State(values.get(GENERATION, ""), values.get(AUTH_GENERATION, ""), _clock(values.get(META_CLOCK)))
+    faults = values.get(FAULTS)
+    return State(
+        values.get(GENERATION, ""),
+        values.get(AUTH_GENERATION, ""),
+        _clock(values.get(META_CLOCK)),
+        int(faults) if faults is not None and faults.isdigit() else None,
+    )
 
 
 _local = threading.local()

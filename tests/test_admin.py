@@ -388,6 +388,28 @@ def test_error_fault_answers_the_vendor_shape_a_counted_number_of_times(api: Api
     assert ok(admin(api, "GET", "/faults"))["faults"] == []
 
 
+def test_a_fault_rule_reaches_every_worker_and_survives_restore_and_reset(settings: Settings) -> None:
+    """Without rules the check is skipped (their number is read with the clock): a rule added through
+    one worker must fire on the next request through another, also after a snapshot restore and a
+    reset (which remake mock_meta), and stop once deleted."""
+    one, two = Api(settings), Api(settings)  # two apps on one database, as two workers
+    try:
+        error = {"method": "getNodes", "action": "error", "status": 503, "message": "Down"}
+        assert two.get("Nodes", "getNodes").status_code == 200
+        ok(admin(one, "POST", "/snapshots", json={"name": "before"}), 201)
+        rule = ok(admin(one, "POST", "/faults", json=error), 201)
+        assert_errors(two.get("Nodes", "getNodes"), 503, ["Down"])
+        ok(admin(one, "POST", "/snapshots/before/restore"))
+        assert_errors(two.get("Nodes", "getNodes"), 503, ["Down"])
+        ok(admin(one, "POST", "/reset"))
+        assert_errors(two.get("Nodes", "getNodes"), 503, ["Down"])
+        ok(admin(one, "DELETE", f"/faults/{rule['id']}"))
+        assert two.get("Nodes", "getNodes").status_code == 200
+    finally:
+        one.close()
+        two.close()
+
+
 def test_internal_malformed_and_user_match(api: Api) -> None:
     ok(
         admin(

@@ -251,6 +251,8 @@ def advance_clock(call: Call) -> Any:
 def reset(call: Call) -> Any:
     """Back to the fixture (the clock stays where it is; journal, faults and snapshots stay)."""
     reset_db(call.db, read_fixture(call.settings.fixture))
+    with call.db.transaction() as session:  # mock_meta was made anew: say again how many rules exist
+        faults.publish(session)
     return {"env": call.db.env, "fixture": str(call.settings.fixture)}
 
 
@@ -463,6 +465,7 @@ def add_fault(call: Call) -> Any:
     with call.db.transaction() as session:
         session.add(rule)
         session.flush()
+        faults.publish(session)
         return 201, faults.as_json(rule)
 
 

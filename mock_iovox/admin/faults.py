@@ -12,10 +12,12 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from mock_iovox.admin.store import FaultRule
+from mock_iovox.cache import FAULTS
+from mock_iovox.db.accounts import MockMeta
 
 ACTIONS = ("latency", "error", "internal", "malformed", "drop")
 FIELDS = (
@@ -159,4 +161,14 @@ def listing(session: Session) -> list[dict[str, Any]]:
 
 def remove(session: Session, rule_id: int | None) -> int:
     stmt = delete(FaultRule) if rule_id is None else delete(FaultRule).where(FaultRule.id == rule_id)
-    return session.execute(stmt).rowcount  # type: ignore[attr-defined, no-any-return]
+    removed: int = session.execute(stmt).rowcount  # type: ignore[attr-defined]
+    publish(session)
+    return removed
+
+
+def publish(session: Session | Connection) -> None:
+    """Write how many fault rules exist into `mock_meta` (cache.FAULTS), where every worker reads it
+    with the clock and the generations: with none, requests skip the rule check altogether."""
+    count = session.scalar(select(func.count()).select_from(FaultRule)) or 0
+    session.execute(delete(MockMeta).where(MockMeta.key == FAULTS))
+    session.execute(insert(MockMeta).values(key=FAULTS, value=str(count)))

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mock_iovox import auth, xmlio
+from mock_iovox import auth, cache, xmlio
 from mock_iovox.admin import faults, journal
 from mock_iovox.admin.store import ensure
 from mock_iovox.db.engine import Database
@@ -47,6 +47,29 @@ class VendorHooks:
         self.databases = databases
         for db in databases.values():
             ensure(db)
+
+    def may_fault(self, req: Incoming) -> bool:
+        """Whether any fault rule exists in the request's environment (read with the clock and the
+        generations, no transaction: the rule check runs only when one does)."""
+        db = self.databases[self.settings.choose_env(req.host)]
+        try:
+            return cache.read_state(db.engine).faults != 0
+        except Exception:
+            return True  # unknown: check the rules the slow way
+
+    def unchecked(self, req: Incoming) -> Before:
+        """`before` for an environment without fault rules."""
+        interface, method = method_name(req)
+        return Before(
+            time.perf_counter(),
+            datetime.now(UTC).replace(tzinfo=None),
+            self.databases[self.settings.choose_env(req.host)],
+            interface,
+            method,
+            (req.headers.get("username") or "").strip(),
+            None,
+            None,
+        )
 
     def before(self, req: Incoming) -> Before:
         """Fault rules, matched on the username header as sent (before authentication)."""

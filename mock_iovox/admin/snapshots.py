@@ -36,7 +36,7 @@ from sqlalchemy.sql import table as table_clause
 
 import mock_iovox.db  # noqa: F401  (registers every table)
 from mock_iovox.admin.store import DirtyTable, Snapshot
-from mock_iovox.cache import AUTH_GENERATION, GENERATION
+from mock_iovox.cache import AUTH_GENERATION, FAULTS, GENERATION
 from mock_iovox.clock import system_now
 from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
@@ -204,8 +204,9 @@ def _copy_back(conn: Connection, name: str, tables: list[Table]) -> None:
     _advance(conn, kept)
 
 
-#: the answer caches' counters (mock_iovox/cache.py): not state, never saved, exported or restored
-COUNTERS = (GENERATION, AUTH_GENERATION)
+#: the answer caches' counters (mock_iovox/cache.py), and how many fault rules exist (the rules are
+#: control-plane rows, which a restore keeps): not state, never exported, never restored
+COUNTERS = (GENERATION, AUTH_GENERATION, FAULTS)
 
 
 def _generations(conn: Connection) -> dict[str, str]:
@@ -218,7 +219,8 @@ def _advance(conn: Connection, kept: dict[str, str]) -> None:
     again would serve them."""
     conn.execute(delete(MockMeta).where(MockMeta.key.in_(COUNTERS)))
     for key, value in kept.items():
-        conn.execute(insert(MockMeta).values(key=key, value=str(int(value) + 1)))
+        ahead = value if key == FAULTS else str(int(value) + 1)
+        conn.execute(insert(MockMeta).values(key=key, value=ahead))
 
 
 def _state_rows(table: Table, rows: Any) -> list[list[Any]]:

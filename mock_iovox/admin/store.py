@@ -90,13 +90,14 @@ class DirtyTable(ControlBase):
 def ensure(db: Database) -> None:
     """Create the control tables if missing, and on SQLite the change-tracking triggers: under the
     database's setup lock, as the schema (several workers and instances start together)."""
-    from mock_iovox.admin import snapshots
+    from mock_iovox.admin import faults, snapshots
 
     with db.setup() as session:
         conn = session.connection()
         ControlBase.metadata.create_all(conn)
         if db.engine.dialect.name == "sqlite":
             snapshots.ensure_triggers(conn)
+        faults.publish(conn)
 
 
 # their writes change no vendor answer: they must not empty the answer caches (mock_iovox/cache.py)
