@@ -1,61 +1,36 @@
-"""create_app(settings) -> Starlette; the HTTP layer around the dispatcher, and nothing else."""
+"""create_app(settings) -> an ASGI app; the HTTP layer around the dispatcher, and nothing else."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route, request_response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_iovox import errors, reqlog, xmlio
+from mock_iovox import cache, errors, reqlog, xmlio
+from mock_iovox.admin.hooks import Reply, VendorHooks, dropped
 from mock_iovox.db.engine import Database
-from mock_iovox.dispatch import Dispatcher, Incoming, Outgoing, error_response, internal_error
+from mock_iovox.dispatch import Admitted, Dispatcher, Incoming, Outgoing, error_response, internal_error
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings, from_environ
-
-
-class AnyVerb:
-    """An endpoint for every HTTP method (TRACE, PROPFIND …): the dispatcher answers a verb the
-    method does not take in the vendor's shape (`Request Method must be …`), where a Route with a
-    method list would answer Starlette's plain-text 405 (issue 14 item 11)."""
-
-    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
-        self.app = request_response(endpoint)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-
 
 log = logging.getLogger("mock_iovox")
 
 
 class BodyTooLarge(Exception):
     pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body whatever its Content-Type (DECISIONS.md §1), refused past `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def to_response(out: Outgoing, head: bool = False) -> Response:
@@ -91,78 +66,154 @@ class FaultBarrier:
             await to_response(internal_error())(scope, receive, send)
 
 
-def create_app(settings: Settings, databases: Mapping[str, Database] | None = None) -> Starlette:
+class ClientGone(Exception):
+    """The client closed the connection before its request's body arrived."""
+
+
+async def receive_body(receive: Receive, headers: Mapping[str, str], limit: int) -> bytes:
+    """The raw body whatever its Content-Type (DECISIONS.md §1), refused past `limit` bytes."""
+    declared = headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def send_out(send: Send, out: Outgoing, head: bool) -> None:
+    """The answer as Starlette's Response would send it (content-type, then content-length)."""
+    body = b"" if head else out.body
+    headers = [(b"content-type", out.content_type.encode("latin-1"))] if out.content_type else []
+    if not (out.status < 200 or out.status in (204, 304)):
+        headers.append((b"content-length", str(len(body)).encode("latin-1")))
+    await send({"type": "http.response.start", "status": out.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class VendorEndpoint:
+    """Every vendor request, as plain ASGI (no router, no Request/Response objects): the fault
+    rules (where any exist), the answer (kept in memory, or admitted on the event loop when the
+    caller is known, then one thread hop for the handler), the journal row, the log line.
+
+    The hot path of issue 13: a kept GET answer costs one read of the database's generations and
+    clock, dictionary look-ups and the journal row, all on the event loop."""
+
+    def __init__(self, settings: Settings, dispatcher: Dispatcher, hooks: VendorHooks) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.hooks = hooks
+        # Handlers are CPU-bound Python: more threads than this only fight over the GIL (measured in
+        # bench/calls_bench.py: 1 thread gave twice the throughput of anyio's default 40).
+        self.limiter = anyio.CapacityLimiter(settings.handler_threads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        note: reqlog.Note = {}
+        headers = Headers(scope=scope)
+        client = scope.get("client")
+        incoming = Incoming(
+            verb=scope["method"],
+            path=scope.get("root_path", "") + scope["path"],
+            query=parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True),
+            headers=headers,
+            host=headers.get("host", ""),
+            peer=client[0] if client else None,
+            body=b"",
+        )
+        try:
+            reply = await self.answer(incoming, receive, note)
+        except ClientGone:
+            note.update(status=499, reason="the client closed the connection before sending its body")
+            reply = None
+        note["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        if reply is not None and reqlog.REQUESTS.isEnabledFor(logging.DEBUG):
+            note.update(query=scope["query_string"].decode("latin-1"), bytes=len(reply.out.body))
+        reqlog.emit(note, note.pop("fault", None))
+        if reply is None:
+            return
+        if reply.delay:
+            await anyio.sleep(reply.delay)
+        if reply.drop:
+            await dropped()(scope, receive, send)
+        else:
+            await send_out(send, reply.out, incoming.verb == "HEAD")
+
+    async def answer(self, incoming: Incoming, receive: Receive, note: reqlog.Note) -> Reply:
+        dispatcher, hooks, limiter = self.dispatcher, self.hooks, self.limiter
+        db = dispatcher.database(incoming)
+        try:
+            state: cache.State | None = cache.read_state(db.engine)
+        except Exception:
+            state = None  # the stages in the thread read it again and answer what they find
+        if state is None or state.faults != 0:
+            before = await anyio.to_thread.run_sync(hooks.before, incoming, limiter=limiter)
+        else:
+            before = hooks.unchecked(incoming, db)
+        body = b""
+        reply = before.reply
+        if reply is None:
+            admitted = None if state is None else dispatcher.admit_known(incoming, db, state, note)
+            if admitted is None:  # the caller is looked up (and a bodiless method answered) in a thread
+                admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, note, limiter=limiter)
+            if isinstance(admitted, Outgoing):
+                out = admitted
+            else:
+                out, body = await self.run(admitted, receive, note)
+            reply = Reply(out, before.delay)
+        else:
+            note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
+        if self.settings.journal_size > 0 and not hooks.record_now(before, incoming, body, reply):
+            await anyio.to_thread.run_sync(hooks.after, before, incoming, body, reply, limiter=limiter)
+        return reply
+
+    async def run(self, admitted: Admitted, receive: Receive, note: reqlog.Note) -> tuple[Outgoing, bytes]:
+        body = b""
+        if admitted.wants_body:  # read only now: the caller may send one (issue 14)
+            try:
+                body = await receive_body(receive, admitted.req.headers, self.settings.max_body_bytes)
+            except BodyTooLarge:
+                err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=self.settings.max_body_bytes))
+                note.update(status=400, errors=[err.message])
+                return error_response([err]), b""
+        out = await anyio.to_thread.run_sync(self.dispatcher.run, admitted, body, note, limiter=self.limiter)
+        return out, body
+
+
+class MockApp:
+    """The whole server: vendor requests go straight to `VendorEndpoint`; the control plane
+    (`/__mock__/…`) and the lifespan to a Starlette app."""
+
+    def __init__(self, vendor: ASGIApp, control: Starlette) -> None:
+        self.vendor = vendor
+        self.control = control
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/__mock__/"):
+            await self.vendor(scope, receive, send)
+        else:
+            await self.control(scope, receive, send)
+
+
+def create_app(settings: Settings, databases: Mapping[str, Database] | None = None) -> MockApp:
     """The vendor API for the environments in `settings`; databases must already be prepared
     (schema + fixture: see mock_iovox.fakes.fixtures.prepare)."""
     dbs = dict(databases) if databases is not None else open_databases(settings)
     dispatcher = Dispatcher(settings, dbs)
-    # Handlers are CPU-bound Python: more threads than this only fight over the GIL (measured in
-    # bench/calls_bench.py: 1 thread gave twice the throughput of anyio's default 40).
-    limiter = anyio.CapacityLimiter(settings.handler_threads)
     # the control plane (mock_iovox/admin): faults before the dispatcher, the journal after it
     from mock_iovox.admin import control_routes
-    from mock_iovox.admin.hooks import Reply, VendorHooks, dropped
 
     hooks = VendorHooks(settings, dbs)
-
-    async def vendor(request: Request) -> Response:
-        started = time.perf_counter()
-        note: reqlog.Note = {}
-        response = await answer(request, note)
-        note["ms"] = round((time.perf_counter() - started) * 1000, 1)
-        if reqlog.REQUESTS.isEnabledFor(logging.DEBUG):  # --log-level debug: the query and answer size
-            note.update(query=request.url.query, bytes=len(response.body))
-        reqlog.emit(note, note.pop("fault", None))
-        return response
-
-    async def answer(request: Request, note: reqlog.Note) -> Response:
-        head = request.method == "HEAD"
-        incoming = Incoming(
-            verb=request.method,
-            path=request.url.path,
-            query=request.query_params.multi_items(),
-            headers=request.headers,
-            host=request.headers.get("host", ""),
-            peer=request.client.host if request.client else None,
-            body=b"",
-        )
-        if hooks.may_fault(incoming):
-            before = await anyio.to_thread.run_sync(hooks.before, incoming, limiter=limiter)
-        else:
-            before = hooks.unchecked(incoming)
-        body = b""
-        reply = before.reply
-        if reply is None:
-            kept = dispatcher.cached(incoming)  # a current answer in memory: no transaction
-            if kept is not None:
-                note.update(method=reqlog.method_label(incoming.path, incoming.query), status=kept.status)
-                out = kept
-            else:
-                out, body = await dispatch(request, incoming, note, head)
-            reply = Reply(out, before.delay)
-        else:
-            note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
-        if settings.journal_size > 0:
-            await anyio.to_thread.run_sync(hooks.after, before, incoming, body, reply, limiter=limiter)
-        if reply.delay:
-            await anyio.sleep(reply.delay)
-        return dropped() if reply.drop else to_response(reply.out, head)
-
-    async def dispatch(
-        request: Request, incoming: Incoming, note: reqlog.Note, head: bool
-    ) -> tuple[Outgoing, bytes]:
-        # authenticated from the headers first: a body is read only for a caller who may send one
-        admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, note, limiter=limiter)
-        if isinstance(admitted, Outgoing):
-            return admitted, b""
-        try:
-            body = await read_body(request, settings.max_body_bytes)
-        except BodyTooLarge:
-            err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=settings.max_body_bytes))
-            note.update(status=400, errors=[err.message])
-            return error_response([err]), b""
-        out = await anyio.to_thread.run_sync(dispatcher.run, admitted, body, note, limiter=limiter)
-        return out, body
+    vendor = VendorEndpoint(settings, dispatcher, hooks)
 
     def check_databases() -> dict[str, str]:
         problems = {}
@@ -184,23 +235,22 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        hooks.close()
         for db in dbs.values():
             db.dispose()
 
-    return Starlette(
+    control = Starlette(
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
             Mount("/__mock__", routes=control_routes(settings, dbs)),
-            Route("/{path:path}", AnyVerb(vendor)),
         ],
         middleware=[Middleware(FaultBarrier)],
         lifespan=lifespan,
     )
+    return MockApp(FaultBarrier(vendor), control)
 
 
 def _pairs(query: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
     return parse_qsl(query, keep_blank_values=True)
 
 
@@ -234,7 +284,7 @@ def open_databases(settings: Settings) -> dict[str, Database]:
     return {env: Database(env, settings.url_for(env)) for env in settings.environments}
 
 
-def app_from_environ() -> Starlette:
+def app_from_environ() -> MockApp:
     """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
     from mock_iovox.lifeline import exit_with_parent
 

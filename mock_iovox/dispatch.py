@@ -75,34 +75,41 @@ class Dispatcher:
         self.databases = databases
         self.caches = {env: cache.Cache() for env in databases}
 
-    def cached(self, req: Incoming) -> Outgoing | None:
-        """A GET's kept answer, when the caller and the answer are both in memory and current (no
-        thread, no transaction: one read of the generations); None sends the request down the
-        stages, which answer anything else, errors included."""
-        if req.verb != "GET" and req.verb != "HEAD":
-            return None
-        try:
-            username, key = auth.read_credentials(req.headers)
-            db = self.databases[self.settings.choose_env(req.host)]
-            ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
-            state = cache.read_state(db.engine)
-            kept = self.caches[db.env]
-            caller = kept.caller((username, key, ip), state)
-            if caller is None:
+    def database(self, req: Incoming) -> Database:
+        """The request's environment (chosen by its Host header)."""
+        return self.databases[self.settings.choose_env(req.host)]
+
+    def admit_known(
+        self, req: Incoming, db: Database, state: cache.State, note: Note
+    ) -> Admitted | Outgoing | None:
+        """Stages 1-5 without touching the database, for the event loop: a caller already in memory
+        for `state` is admitted (and a GET whose current answer is kept is answered from memory),
+        a request the stages refuse gets its answer. None: the caller must be looked up (or was
+        refused, whose log line names the reason only after a look-up) — `admit` does that."""
+
+        def admit(n: Note) -> Admitted | Outgoing | None:
+            try:
+                admitted = self._admit(req, n, db, state, look_up=False)
+            except auth.Unauthorized:
                 return None
-            query = group_query(req.query)
-            method = route(req.path, query)
-            if method.verb is not Verb.GET:
-                return None
-            hit: Outgoing | None = kept.answer(answer_key(caller, method, query), state)
-            return hit
-        except Exception:
-            return None
+            if admitted is None or admitted.method.verb is not Verb.GET:
+                return admitted
+            key = answer_key(admitted.caller, admitted.method, admitted.query)
+            hit: Outgoing | None = self.caches[db.env].answer(key, state)
+            return admitted if hit is None else hit
+
+        return self._guarded(req, note, admit)
 
     def handle(self, req: Incoming, note: Note | None = None) -> Outgoing:
         """Every stage, with the body already read. `note` (the request log's dict) gets what was
         learnt on the way: env, user, ip, method, status, vendor errors, the reason of a 401, a fault."""
-        return self._guarded(req, note, lambda n: self._run(self._admit(req, n), req.body))
+
+        def step(n: Note) -> Outgoing:
+            admitted = self._admit(req, n)
+            assert admitted is not None
+            return self._run(admitted, req.body)
+
+        return self._guarded(req, note, step)
 
     def admit(self, req: Incoming, note: Note | None = None) -> Admitted | Outgoing:
         """Stages 1-5 from the headers alone, so that the HTTP layer reads a body only for a caller
@@ -111,6 +118,7 @@ class Dispatcher:
 
         def admit(n: Note) -> Admitted | Outgoing:
             admitted = self._admit(req, n)
+            assert admitted is not None
             return admitted if admitted.wants_body else self._run(admitted, b"")
 
         return self._guarded(req, note, admit)
@@ -158,22 +166,34 @@ class Dispatcher:
             return f"{exc.reason}; these are {other} credentials, but Host {host!r} selects {env}"
         return exc.reason
 
-    def _admit(self, req: Incoming, note: Note) -> Admitted:
+    def _admit(
+        self,
+        req: Incoming,
+        note: Note,
+        db: Database | None = None,
+        state: cache.State | None = None,
+        look_up: bool = True,
+    ) -> Admitted | None:
+        """Stages 1-5; None when the caller is not in memory and `look_up` is off."""
         note["host"] = req.host
         username, key = auth.read_credentials(req.headers)
         note["user"] = username
-        db = self.databases[self.settings.choose_env(req.host)]
+        if db is None:
+            db = self.database(req)
         note["env"] = db.env
         ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
         note["ip"] = ip
-        query = group_query(req.query)
-        state = cache.read_state(db.engine)
+        if state is None:
+            state = cache.read_state(db.engine)
         kept = self.caches[db.env]
         caller = kept.caller((username, key, ip), state)
         if caller is None:
+            if not look_up:
+                return None
             with db.transaction() as session:
                 caller = auth.authenticate(session, username, key, ip)
             kept.keep_caller((username, key, ip), state, caller)
+        query = group_query(req.query)
         method = route(req.path, query)
         check_verb(method, req.verb)
         return Admitted(req, db, caller, method, query, state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from mock_iovox.admin import snapshots
@@ -352,6 +355,44 @@ def test_journal_is_a_ring_and_can_be_off(settings: Settings) -> None:
     off.get("Nodes", "getNodes")
     assert ok(admin(off, "GET", "/journal"))["entries"] == []
     off.close()
+
+
+def test_journal_ring_holds_the_newest_rows_across_trims(settings: Settings) -> None:
+    """Rows are trimmed every TRIM_EVERY ids, not on every request; readers still see exactly the
+    newest `size` (and the table never holds many more)."""
+    from mock_iovox.admin.journal import TRIM_EVERY
+    from mock_iovox.admin.store import JournalEntry
+
+    small = Api(settings.with_overrides(journal_size=5))
+    for n in range(2 * TRIM_EVERY + 7):
+        small.get("Nodes", "getNodes", {"node_id": f"n{n}"})
+    entries = ok(admin(small, "GET", "/journal"))["entries"]
+    assert [dict(parse_qsl(e["query"]))["node_id"] for e in entries] == [
+        f"n{n}" for n in range(2 * TRIM_EVERY + 2, 2 * TRIM_EVERY + 7)
+    ]
+    assert len(ok(admin(small, "GET", "/journal?limit=2"))["entries"]) == 2
+    with small.dbs["sandbox"].sessions() as session:
+        assert 5 < session.scalar(select(func.count()).select_from(JournalEntry)) < 5 + TRIM_EVERY
+    assert ok(admin(small, "DELETE", "/journal"))["deleted"] == 5
+    small.close()
+
+
+def test_journal_row_waits_for_a_held_write_lock(api: Api) -> None:
+    """The row is written on the event loop only when the write lock is free; otherwise a thread
+    waits for it, and the row is there once the answer is back."""
+    db_file = api.settings.data_dir / "sandbox.sqlite3"
+    holder = sqlite3.connect(db_file, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.perf_counter()
+    assert api.get("Nodes", "getNodes", {"node_id": "westbourne"}).status_code == 200
+    waited = time.perf_counter() - started
+    release.join()
+    holder.close()
+    entries = ok(admin(api, "GET", "/journal"))["entries"]
+    assert [dict(parse_qsl(e["query"])).get("node_id") for e in entries] == ["westbourne"]
+    assert waited >= 0.2  # the answer came after the row, so after the lock was released
 
 
 # -- faults ----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -227,13 +228,13 @@ def test_body_is_not_read_before_authentication(api: Api, monkeypatch: pytest.Mo
     from mock_iovox import app as app_module
 
     reads: list[int] = []
-    real = app_module.read_body
+    real = app_module.receive_body
 
-    async def counting(request: object, limit: int) -> bytes:
+    async def counting(receive: Any, headers: Any, limit: int) -> bytes:
         reads.append(limit)
-        return await real(request, limit)  # type: ignore[arg-type]
+        return await real(receive, headers, limit)
 
-    monkeypatch.setattr(app_module, "read_body", counting)
+    monkeypatch.setattr(app_module, "receive_body", counting)
     resp = api.post(NODES, "createNodes", nodes_body(1), headers={"secureKey": "wrong"})
     assert_errors(resp, 401, ["HTTP 401: Unauthorized"])
     resp = api.post("Nopes", "createNodes", nodes_body(1))

@@ -420,10 +420,10 @@ def test_unexpected_fault_is_a_vendor_500(api: Api, monkeypatch: pytest.MonkeyPa
 def test_fault_outside_the_dispatcher_is_a_vendor_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from mock_iovox import app as app_module
 
-    async def broken(request: object, limit: int) -> bytes:
+    async def broken(receive: object, headers: object, limit: int) -> bytes:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(app_module, "read_body", broken)
+    monkeypatch.setattr(app_module, "receive_body", broken)
     # a method with a body: only those read one (after authentication)
     resp = api.post("Nodes", "createNodes", node_xml("x"))
     assert_errors(resp, 500, ["Internal Server Error"])

@@ -237,3 +237,41 @@ def test_real_server_json_lines(tmp_path: Path) -> None:
     assert isinstance(line["ms"], float)
     # uvicorn's own lines use the same format
     assert any(o.get("logger", "").startswith("uvicorn") for o in objects)
+
+
+def test_client_gone_before_its_body_is_one_line_and_no_answer(
+    api: Api, lines: list[logging.LogRecord]
+) -> None:
+    """A client that hangs up before sending the body it announced: nothing is written or
+    answered, and the log says so in one line (no traceback)."""
+    import anyio
+
+    from mock_iovox.app import create_app
+    from tests.helpers import PHP_HEADERS
+
+    app = create_app(api.settings, api.dbs)
+    headers = [(k.lower().encode(), v.encode()) for k, v in PHP_HEADERS.items()]
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/Nodes",
+        "root_path": "",
+        "query_string": b"v=3&method=createNodes",
+        "headers": [(b"host", b"sandboxapi.iovox.com"), (b"content-length", b"100"), *headers],
+        "client": ("127.0.0.1", 50000),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    anyio.run(app, scope, receive, send)
+    assert sent == []
+    record = only(lines)
+    assert record.levelno == logging.WARNING and not record.exc_info
+    note = record.request  # type: ignore[attr-defined]
+    assert note["status"] == 499 and note["method"] == "Nodes.createNodes"
+    assert "closed the connection" in note["reason"]

@@ -441,7 +441,7 @@ def delete_user(call: Call) -> Any:
 def get_journal(call: Call) -> Any:
     with call.db.transaction() as session:
         try:
-            entries = journal.query(session, call.params)
+            entries = journal.query(session, call.params, call.settings.journal_size)
         except journal.FilterError as exc:
             raise BadInput(str(exc), exc.field) from None
     return {"size": call.settings.journal_size, "entries": entries}
@@ -449,7 +449,7 @@ def get_journal(call: Call) -> Any:
 
 def clear_journal(call: Call) -> Any:
     with call.db.transaction() as session:
-        return {"deleted": journal.clear(session)}
+        return {"deleted": journal.clear(session, call.settings.journal_size)}
 
 
 def list_faults(call: Call) -> Any:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.responses import Response
@@ -47,6 +48,9 @@ class VendorHooks:
         self.databases = databases
         for db in databases.values():
             ensure(db)
+        self._writers = {
+            env: w for env, db in databases.items() if (w := journal.LoopWriter.open(db)) is not None
+        }
 
     def may_fault(self, req: Incoming) -> bool:
         """Whether any fault rule exists in the request's environment (read with the clock and the
@@ -57,13 +61,13 @@ class VendorHooks:
         except Exception:
             return True  # unknown: check the rules the slow way
 
-    def unchecked(self, req: Incoming) -> Before:
+    def unchecked(self, req: Incoming, db: Database) -> Before:
         """`before` for an environment without fault rules."""
         interface, method = method_name(req)
         return Before(
             time.perf_counter(),
             datetime.now(UTC).replace(tzinfo=None),
-            self.databases[self.settings.choose_env(req.host)],
+            db,
             interface,
             method,
             (req.headers.get("username") or "").strip(),
@@ -82,14 +86,10 @@ class VendorHooks:
             fired = faults.fire(conn, interface, method, username)
         return Before(started, at, db, interface, method, username, fired, _fault_reply(fired))
 
-    def after(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> None:
-        """The journal row of one vendor request (a ring of --journal-size rows)."""
-        size = self.settings.journal_size
-        if size <= 0:
-            return
+    def _row(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> tuple[Any, ...]:
         out = reply.out
         peer = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
-        row = (
+        return (
             before.at.isoformat(" ", "microseconds"),
             before.db.env,
             before.username[:255],
@@ -105,8 +105,28 @@ class VendorHooks:
             before.fired.id if before.fired else None,
             (time.perf_counter() - before.started) * 1000 + reply.delay * 1000,
         )
+
+    def record_now(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> bool:
+        """The journal row of one vendor request written at once on the calling thread (the event
+        loop), where that cannot wait: a SQLite database whose write lock is free. False: write it
+        with `after`, in a thread."""
+        writer = self._writers.get(before.db.env)
+        if writer is None:
+            return False
+        return writer.try_record(self.settings.journal_size, self._row(before, req, body, reply))
+
+    def after(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> None:
+        """The journal row of one vendor request (a ring of --journal-size rows), waiting for the
+        database's write lock if another writer holds it."""
+        size = self.settings.journal_size
+        if size <= 0:
+            return
         with before.db.engine.begin() as conn:
-            journal.record(conn, size, row)
+            journal.record(conn, size, self._row(before, req, body, reply))
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
 
 
 @dataclass(frozen=True, slots=True)

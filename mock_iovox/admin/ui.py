@@ -79,14 +79,14 @@ class Dashboard:
         db = self._allowed_db(request)
         if isinstance(db, Response):
             return db
-        context = await anyio.to_thread.run_sync(overview, db)
+        context = await anyio.to_thread.run_sync(overview, db, self.settings.journal_size)
         return self._page(request, "dashboard.html", context)
 
     async def journal_page(self, request: Request) -> Response:
         db = self._allowed_db(request)
         if isinstance(db, Response):
             return db
-        context = await anyio.to_thread.run_sync(lambda: recent(db, 200))
+        context = await anyio.to_thread.run_sync(recent, db, 200, self.settings.journal_size)
         return self._page(request, "journal.html", context)
 
     async def recording(self, request: Request) -> Response:
@@ -123,7 +123,7 @@ class Dashboard:
             placed = await anyio.to_thread.run_sync(place)
         except simulate.SimulateError as exc:
             placed = {"error": str(exc)}
-        context = await anyio.to_thread.run_sync(overview, db)
+        context = await anyio.to_thread.run_sync(overview, db, self.settings.journal_size)
         return self._page(request, "dashboard.html", {**context, "placed": placed, "form": form})
 
     def routes(self) -> list[BaseRoute]:
@@ -135,14 +135,14 @@ class Dashboard:
         ]
 
 
-def recent(db: Database, limit: int) -> dict[str, Any]:
+def recent(db: Database, limit: int, ring: int) -> dict[str, Any]:
     with db.transaction() as session:
-        entries = journal.query(session, {"limit": str(limit)})
+        entries = journal.query(session, {"limit": str(limit)}, ring)
         return {"env": db.env, "clock": clock.read(session).describe(), "journal": list(reversed(entries))}
 
 
-def overview(db: Database) -> dict[str, Any]:
-    context = recent(db, RECENT_REQUESTS)
+def overview(db: Database, ring: int) -> dict[str, Any]:
+    context = recent(db, RECENT_REQUESTS, ring)
     with db.transaction() as session:
         now = clock.now(session)
         numbers: dict[int, list[str]] = {}
