@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl
 import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,7 +21,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_iovox import cache, errors, reqlog, xmlio
 from mock_iovox.admin.hooks import Reply, VendorHooks, dropped
 from mock_iovox.db.engine import Database
-from mock_iovox.dispatch import Admitted, Dispatcher, Incoming, Outgoing, error_response, internal_error
+from mock_iovox.dispatch import (
+    ROUTES_KEPT,
+    Admitted,
+    Dispatcher,
+    Incoming,
+    Outgoing,
+    error_response,
+    internal_error,
+)
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings, from_environ
 
@@ -115,20 +122,34 @@ class VendorEndpoint:
         # Handlers are CPU-bound Python: more threads than this only fight over the GIL (measured in
         # bench/calls_bench.py: 1 thread gave twice the throughput of anyio's default 40).
         self.limiter = anyio.CapacityLimiter(settings.handler_threads)
+        # the event loop's own connections (SQLite files): the state read, the journal rows
+        self.views = {env: cache.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
+        # query strings as sent -> their items (a client repeats the same few; never changed by users)
+        self._queries: dict[str, list[tuple[str, str]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         note: reqlog.Note = {}
-        headers = Headers(scope=scope)
+        headers: dict[str, str] = {}  # lower-case names, the first of repeated ones (as Starlette's get)
+        for name, value in scope["headers"]:
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
         client = scope.get("client")
+        raw_query = scope["query_string"].decode("latin-1")
+        query = self._queries.get(raw_query)
+        if query is None:
+            query = parse_qsl(raw_query, keep_blank_values=True)
+            if len(self._queries) >= ROUTES_KEPT:
+                self._queries.clear()
+            self._queries[raw_query] = query
         incoming = Incoming(
             verb=scope["method"],
             path=scope.get("root_path", "") + scope["path"],
-            query=parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True),
+            query=query,
             headers=headers,
             host=headers.get("host", ""),
             peer=client[0] if client else None,
             body=b"",
+            raw_query=raw_query,
         )
         try:
             reply = await self.answer(incoming, receive, note)
@@ -151,8 +172,9 @@ class VendorEndpoint:
     async def answer(self, incoming: Incoming, receive: Receive, note: reqlog.Note) -> Reply:
         dispatcher, hooks, limiter = self.dispatcher, self.hooks, self.limiter
         db = dispatcher.database(incoming)
+        view = self.views[db.env]
         try:
-            state: cache.State | None = cache.read_state(db.engine)
+            state: cache.State | None = cache.read_state(db.engine) if view is None else view.state()
         except Exception:
             state = None  # the stages in the thread read it again and answer what they find
         if state is None or state.faults != 0:
@@ -172,7 +194,7 @@ class VendorEndpoint:
             reply = Reply(out, before.delay)
         else:
             note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
-        if self.settings.journal_size > 0 and not hooks.record_now(before, incoming, body, reply):
+        if self.settings.journal_size > 0 and not hooks.record_now(before, incoming, body, reply, view):
             await anyio.to_thread.run_sync(hooks.after, before, incoming, body, reply, limiter=limiter)
         return reply
 
@@ -235,7 +257,9 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
-        hooks.close()
+        for view in vendor.views.values():
+            if view is not None:
+                view.close()
         for db in dbs.values():
             db.dispose()
 

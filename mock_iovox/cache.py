@@ -17,6 +17,7 @@ next hidden call of the account starts (the visible horizon), so an advancing cl
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sqlite3
 import threading
@@ -159,6 +160,81 @@ def read_state(engine: Engine) -> State:
     finally:
         raw.close()
     return _state(rows)
+
+
+class LoopView:
+    """The event loop's own SQLite connection to one database file (None for other databases).
+
+    `state()` reads the counters and the clock only when another connection has committed since
+    the last read (`PRAGMA data_version` moves on every commit but this connection's own), so a
+    run of reads between writes costs one pragma each. The journal rows are this connection's own
+    commits (mock_iovox/admin/journal.py), so they never force a read. The connection never
+    waits for a lock (busy_timeout 0): a caller falls back to a thread when it raises."""
+
+    #: commits of this connection between two checkpoints run in a thread
+    CHECKPOINT_EVERY = 256
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._version: int | None = None
+        self._state: State | None = None
+        self._commits = 0
+        self._checkpointing = threading.Lock()
+
+    @classmethod
+    def open(cls, engine: Engine) -> LoopView | None:
+        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+            return None
+        return cls(str(engine.url.database))
+
+    def connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=0")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            # a commit past 1,000 WAL pages would copy them into the database and fsync, on the
+            # event loop (40 us per journal row on average, milliseconds for the unlucky one):
+            # `committed` has a thread do it instead
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._conn = conn
+        return self._conn
+
+    def committed(self) -> None:
+        """Count one commit of this connection; every CHECKPOINT_EVERY, a passive checkpoint in a
+        thread of its own (it never blocks readers or writers)."""
+        self._commits += 1
+        if self._commits >= self.CHECKPOINT_EVERY and self._checkpointing.acquire(blocking=False):
+            self._commits = 0
+            threading.Thread(target=self._checkpoint, name="wal-checkpoint", daemon=True).start()
+
+    def _checkpoint(self) -> None:
+        try:
+            with contextlib.closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
+                conn.execute("PRAGMA busy_timeout=1000")
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            pass  # the next one, or any other connection's automatic checkpoint, does it
+        finally:
+            self._checkpointing.release()
+
+    def state(self) -> State:
+        conn = self.connection()
+        try:
+            # the version first: a commit between the two reads only costs one more read later
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._version or self._state is None:
+                self._state = _state(conn.execute(_STATE_SQL).fetchall())
+                self._version = version
+        except sqlite3.Error:
+            self.close()
+            raise
+        return self._state
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = self._state = self._version = None
 
 
 def read_state_in(session: Session) -> State:

@@ -25,6 +25,8 @@ from mock_iovox.settings import Settings
 
 log = logging.getLogger("mock_iovox")
 T = TypeVar("T")
+#: routed requests kept by `Dispatcher._route`
+ROUTES_KEPT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,8 @@ class Incoming:
     host: str
     peer: str | None
     body: bytes
+    #: the query string as sent (the journal keeps it); None: `query` is all there is
+    raw_query: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class Dispatcher:
         self.settings = settings
         self.databases = databases
         self.caches = {env: cache.Cache() for env in databases}
+        self._routes: dict[tuple[str, str] | None, tuple[dict[str, list[str]], Method]] = {}
 
     def database(self, req: Incoming) -> Database:
         """The request's environment (chosen by its Host header)."""
@@ -193,10 +198,24 @@ class Dispatcher:
             with db.transaction() as session:
                 caller = auth.authenticate(session, username, key, ip)
             kept.keep_caller((username, key, ip), state, caller)
-        query = group_query(req.query)
-        method = route(req.path, query)
+        query, method = self._route(req)
         check_verb(method, req.verb)
         return Admitted(req, db, caller, method, query, state)
+
+    def _route(self, req: Incoming) -> tuple[dict[str, list[str]], Method]:
+        """The grouped query and the method (stage 4), kept per (path, query string) as sent: a
+        client repeats the same few requests (the grouped query is never changed by its users)."""
+        memo_key = (req.path, req.raw_query) if req.raw_query is not None else None
+        found = self._routes.get(memo_key) if memo_key is not None else None
+        if found is not None:
+            return found
+        query = group_query(req.query)
+        method = route(req.path, query)
+        if memo_key is not None:
+            if len(self._routes) >= ROUTES_KEPT:
+                self._routes.clear()
+            self._routes[memo_key] = (query, method)
+        return query, method
 
     def _run(self, admitted: Admitted, body: bytes) -> Outgoing:
         method, db, caller = admitted.method, admitted.db, admitted.caller

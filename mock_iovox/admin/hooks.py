@@ -48,18 +48,6 @@ class VendorHooks:
         self.databases = databases
         for db in databases.values():
             ensure(db)
-        self._writers = {
-            env: w for env, db in databases.items() if (w := journal.LoopWriter.open(db)) is not None
-        }
-
-    def may_fault(self, req: Incoming) -> bool:
-        """Whether any fault rule exists in the request's environment (read with the clock and the
-        generations, no transaction: the rule check runs only when one does)."""
-        db = self.databases[self.settings.choose_env(req.host)]
-        try:
-            return cache.read_state(db.engine).faults != 0
-        except Exception:
-            return True  # unknown: check the rules the slow way
 
     def unchecked(self, req: Incoming, db: Database) -> Before:
         """`before` for an environment without fault rules."""
@@ -97,23 +85,31 @@ class VendorHooks:
             req.verb,
             req.path[:1000],
             f"{before.interface}.{before.method}"[:255],
-            urlencode(req.query),
+            req.raw_query if req.raw_query is not None else urlencode(req.query),
             journal.bounded(body),
             len(body),
             0 if reply.drop else out.status,
-            json.dumps(journal.error_strings(out.status, out.body)),
+            json.dumps(journal.error_strings(out.status, out.body)) if out.status >= 400 else "[]",
             before.fired.id if before.fired else None,
             (time.perf_counter() - before.started) * 1000 + reply.delay * 1000,
         )
 
-    def record_now(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> bool:
-        """The journal row of one vendor request written at once on the calling thread (the event
-        loop), where that cannot wait: a SQLite database whose write lock is free. False: write it
-        with `after`, in a thread."""
-        writer = self._writers.get(before.db.env)
-        if writer is None:
+    def record_now(
+        self, before: Before, req: Incoming, body: bytes, reply: Reply, view: cache.LoopView | None
+    ) -> bool:
+        """The journal row of one vendor request written at once by the event loop's connection to
+        a SQLite file (`view`), when the write lock is free. False: write it with `after`, in a thread."""
+        if view is None:
             return False
-        return writer.try_record(self.settings.journal_size, self._row(before, req, body, reply))
+        row = self._row(before, req, body, reply)
+        try:
+            conn = view.connection()
+        except Exception:
+            return False
+        if not journal.try_record(conn, self.settings.journal_size, row):
+            return False
+        view.committed()
+        return True
 
     def after(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> None:
         """The journal row of one vendor request (a ring of --journal-size rows), waiting for the
@@ -123,10 +119,6 @@ class VendorHooks:
             return
         with before.db.engine.begin() as conn:
             journal.record(conn, size, self._row(before, req, body, reply))
-
-    def close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from mock_iovox.admin.store import JournalEntry
-from mock_iovox.db.engine import Database
 
 #: request bodies are kept up to this many bytes (the rest is cut, `body_bytes` tells the full size)
 BODY_BOUND = 4096
@@ -55,45 +54,18 @@ def record(conn: Connection, size: int, row: tuple[Any, ...]) -> None:
         conn.exec_driver_sql(trim, (new_id - size,))
 
 
-class LoopWriter:
-    """Journal rows written on the event loop, to a SQLite file, by a connection of this process
-    that never waits: when another writer holds the lock the row goes to a thread instead
-    (`VendorHooks.after`). One INSERT in autocommit, ~15 us, where a thread hop and a SQLAlchemy
-    transaction cost ten times that (issue 13)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
-
-    @classmethod
-    def open(cls, db: Database) -> LoopWriter | None:
-        url = db.engine.url
-        if db.backend != "sqlite" or url.database in (None, "", ":memory:"):
-            return None
-        return cls(str(url.database))
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=0")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn = conn
-        return self._conn
-
-    def try_record(self, size: int, row: tuple[Any, ...]) -> bool:
-        try:
-            conn = self._connection()
-            new_id = conn.execute(_INSERT, row).lastrowid
-            if new_id is not None and new_id % TRIM_EVERY == 0:
-                conn.execute(_TRIM, (new_id - size,))
-        except sqlite3.Error:
-            return False  # busy (or anything else): the thread's path waits, or reports it
-        return True
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+def try_record(conn: sqlite3.Connection, size: int, row: tuple[Any, ...]) -> bool:
+    """`record` on a pysqlite connection in autocommit that never waits for the write lock (the
+    event loop's, mock_iovox/cache.LoopView): one INSERT, ~15 us, where a thread hop and a
+    SQLAlchemy transaction cost ten times that (issue 13). False when the lock is held (or
+    anything else failed): then `record` in a thread waits for it, or reports the fault."""
+    try:
+        new_id = conn.execute(_INSERT, row).lastrowid
+        if new_id is not None and new_id % TRIM_EVERY == 0:
+            conn.execute(_TRIM, (new_id - size,))
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def bounded(body: bytes) -> str:
