@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_iovox import cache, errors, reqlog, xmlio
+from mock_iovox.admin import journal
 from mock_iovox.admin.hooks import Reply, VendorHooks, dropped
 from mock_iovox.db.engine import Database
 from mock_iovox.dispatch import (
@@ -124,6 +125,10 @@ class VendorEndpoint:
         self.limiter = anyio.CapacityLimiter(settings.handler_threads)
         # the event loop's own connections (SQLite files): the state read, the journal rows
         self.views = {env: cache.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
+        self.journals = {
+            env: None if view is None else journal.GroupCommit(view, settings.journal_size)
+            for env, view in self.views.items()
+        }
         # query strings as sent -> their items (a client repeats the same few; never changed by users)
         self._queries: dict[str, list[tuple[str, str]]] = {}
 
@@ -194,8 +199,11 @@ class VendorEndpoint:
             reply = Reply(out, before.delay)
         else:
             note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
-        if self.settings.journal_size > 0 and not hooks.record_now(before, incoming, body, reply, view):
-            await anyio.to_thread.run_sync(hooks.after, before, incoming, body, reply, limiter=limiter)
+        if self.settings.journal_size > 0:
+            row = hooks.row(before, incoming, body, reply)
+            group = self.journals[db.env]
+            if group is None or not await group.write(row):
+                await anyio.to_thread.run_sync(hooks.write, db, row, limiter=limiter)
         return reply
 
     async def run(self, admitted: Admitted, receive: Receive, note: reqlog.Note) -> tuple[Outgoing, bytes]:

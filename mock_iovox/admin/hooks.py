@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mock_iovox import auth, cache, xmlio
+from mock_iovox import auth, xmlio
 from mock_iovox.admin import faults, journal
 from mock_iovox.admin.store import ensure
 from mock_iovox.db.engine import Database
@@ -74,7 +74,8 @@ class VendorHooks:
             fired = faults.fire(conn, interface, method, username)
         return Before(started, at, db, interface, method, username, fired, _fault_reply(fired))
 
-    def _row(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> tuple[Any, ...]:
+    def row(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> tuple[Any, ...]:
+        """The journal row of one vendor request (values in journal._COLUMNS order)."""
         out = reply.out
         peer = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
         return (
@@ -94,31 +95,11 @@ class VendorHooks:
             (time.perf_counter() - before.started) * 1000 + reply.delay * 1000,
         )
 
-    def record_now(
-        self, before: Before, req: Incoming, body: bytes, reply: Reply, view: cache.LoopView | None
-    ) -> bool:
-        """The journal row of one vendor request written at once by the event loop's connection to
-        a SQLite file (`view`), when the write lock is free. False: write it with `after`, in a thread."""
-        if view is None:
-            return False
-        row = self._row(before, req, body, reply)
-        try:
-            conn = view.connection()
-        except Exception:
-            return False
-        if not journal.try_record(conn, self.settings.journal_size, row):
-            return False
-        view.committed()
-        return True
-
-    def after(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> None:
-        """The journal row of one vendor request (a ring of --journal-size rows), waiting for the
-        database's write lock if another writer holds it."""
-        size = self.settings.journal_size
-        if size <= 0:
-            return
-        with before.db.engine.begin() as conn:
-            journal.record(conn, size, self._row(before, req, body, reply))
+    def write(self, db: Database, row: tuple[Any, ...]) -> None:
+        """One journal row (a ring of --journal-size rows), waiting for the database's write lock
+        if another writer holds it (a thread's way; the event loop's is journal.GroupCommit)."""
+        with db.engine.begin() as conn:
+            journal.record(conn, self.settings.journal_size, row)
 
 
 @dataclass(frozen=True, slots=True)

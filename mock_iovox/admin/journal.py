@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import unescape
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from mock_iovox.admin.store import JournalEntry
+from mock_iovox.cache import LoopView
 
 #: request bodies are kept up to this many bytes (the rest is cut, `body_bytes` tells the full size)
 BODY_BOUND = 4096
@@ -54,18 +56,64 @@ def record(conn: Connection, size: int, row: tuple[Any, ...]) -> None:
         conn.exec_driver_sql(trim, (new_id - size,))
 
 
-def try_record(conn: sqlite3.Connection, size: int, row: tuple[Any, ...]) -> bool:
-    """`record` on a pysqlite connection in autocommit that never waits for the write lock (the
-    event loop's, mock_iovox/cache.LoopView): one INSERT, ~15 us, where a thread hop and a
-    SQLAlchemy transaction cost ten times that (issue 13). False when the lock is held (or
-    anything else failed): then `record` in a thread waits for it, or reports the fault."""
+def try_record(conn: sqlite3.Connection, size: int, rows: Sequence[tuple[Any, ...]]) -> bool:
+    """`record` of several rows in one transaction, on a pysqlite connection in autocommit mode
+    that never waits for the write lock (the event loop's, mock_iovox/cache.LoopView). False when
+    the lock is held (or anything else failed), and nothing is written: then `record` in a thread
+    waits for it, or reports the fault."""
     try:
-        new_id = conn.execute(_INSERT, row).lastrowid
-        if new_id is not None and new_id % TRIM_EVERY == 0:
-            conn.execute(_TRIM, (new_id - size,))
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            trim = 0
+            for row in rows:
+                new_id = conn.execute(_INSERT, row).lastrowid or 0
+                if new_id % TRIM_EVERY == 0:
+                    trim = new_id
+            if trim:
+                conn.execute(_TRIM, (trim - size,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     except sqlite3.Error:
         return False
     return True
+
+
+class GroupCommit:
+    """Journal rows of the requests answered in one turn of the event loop, written together in
+    one transaction at the end of that turn, each request waiting for its own before answering
+    (so the journal shows a call once its answer is back). A commit costs far more than a row:
+    measured 17 us for one row alone, under 5 us a row in eights (issue 13)."""
+
+    def __init__(self, view: LoopView, size: int) -> None:
+        self.view = view
+        self.size = size
+        self._rows: list[tuple[Any, ...]] = []
+        self._waiting: list[asyncio.Future[bool]] = []
+
+    async def write(self, row: tuple[Any, ...]) -> bool:
+        """True once the row is committed; False when it could not be written without waiting."""
+        loop = asyncio.get_running_loop()
+        if not self._rows:
+            loop.call_soon(self._flush)
+        done: asyncio.Future[bool] = loop.create_future()
+        self._rows.append(row)
+        self._waiting.append(done)
+        return await done
+
+    def _flush(self) -> None:
+        rows, waiting = self._rows, self._waiting
+        self._rows, self._waiting = [], []
+        try:
+            written = try_record(self.view.connection(), self.size, rows)
+        except Exception:
+            written = False
+        if written:
+            self.view.committed()
+        for done in waiting:
+            if not done.done():
+                done.set_result(written)
 
 
 def bounded(body: bytes) -> str:
