@@ -395,6 +395,66 @@ def test_journal_row_waits_for_a_held_write_lock(api: Api) -> None:
     assert waited >= 0.2  # the answer came after the row, so after the lock was released
 
 
+def test_journal_rows_of_concurrent_requests_are_committed_together(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests answered in one turn of the event loop share one journal transaction: every row is
+    there, in order, none went the thread's way, and fewer commits than rows were made."""
+    import asyncio
+
+    from mock_iovox.admin import journal
+    from mock_iovox.admin.hooks import VendorHooks
+    from tests.helpers import PHP_HEADERS
+
+    dbs = open_databases(settings)
+    app = create_app(settings, dbs)
+    monkeypatch.setattr(VendorHooks, "write", lambda *a: pytest.fail("a row went to a thread"))
+    batches: list[int] = []
+    real = journal.try_record
+
+    def counting(conn: Any, size: int, rows: Any) -> bool:
+        batches.append(len(rows))
+        return real(conn, size, rows)
+
+    monkeypatch.setattr(journal, "try_record", counting)
+    headers = [(k.lower().encode(), v.encode()) for k, v in PHP_HEADERS.items()]
+
+    async def one(n: int) -> int:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/Nodes",
+            "query_string": f"v=3&method=getNodes&node_id=westbourne&n={n}".encode(),
+            "headers": [(b"host", b"sandboxapi.iovox.com"), *headers],
+            "client": ("127.0.0.1", 50000),
+        }
+        statuses: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)
+        return statuses[0]
+
+    async def many() -> list[int]:
+        # the caller is known and each answer kept after these: the rest is answered on the loop
+        await asyncio.gather(*(one(n) for n in range(20)))
+        batches.clear()
+        return await asyncio.gather(*(one(n) for n in range(20)))
+
+    assert set(asyncio.run(many())) == {200}
+    entries = ok(Api(settings).client.get("/__mock__/journal"))["entries"]
+    order = [int(dict(parse_qsl(e["query"]))["n"]) for e in entries]
+    assert sorted(order[:20]) == list(range(20)) and order[20:] == list(range(20))
+    assert batches == [20]
+    for db in dbs.values():
+        db.dispose()
+
+
 # -- faults ----------------------------------------------------------------------------------------
 
 
