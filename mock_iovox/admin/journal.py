@@ -94,7 +94,10 @@ class GroupCommit:
 
     async def write(self, row: tuple[Any, ...]) -> bool:
         """True once the row is committed; False when it could not be written without waiting."""
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # another event loop (anyio on trio): the row alone, at once
+            return self._commit([row])
         if not self._rows:
             loop.call_soon(self._flush)
         done: asyncio.Future[bool] = loop.create_future()
@@ -105,15 +108,19 @@ class GroupCommit:
     def _flush(self) -> None:
         rows, waiting = self._rows, self._waiting
         self._rows, self._waiting = [], []
+        written = self._commit(rows)
+        for done in waiting:
+            if not done.done():
+                done.set_result(written)
+
+    def _commit(self, rows: list[tuple[Any, ...]]) -> bool:
         try:
             written = try_record(self.view.connection(), self.size, rows)
         except Exception:
             written = False
         if written:
             self.view.committed()
-        for done in waiting:
-            if not done.done():
-                done.set_result(written)
+        return written
 
 
 def bounded(body: bytes) -> str:
