@@ -9,9 +9,9 @@ from sqlalchemy import String, Table, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
-from mock_iovox.calls import engine, metrics, periods
+from mock_iovox.calls import counts, engine, metrics, periods
 from mock_iovox.calls.audio import render_mp3
-from mock_iovox.calls.filters import filtered
+from mock_iovox.calls.filters import EXACT, filtered
 from mock_iovox.catalog.calls import GROUP_FIELDS, MAX_GROUP_FIELDS
 from mock_iovox.db import (
     Call,
@@ -113,8 +113,12 @@ def _decorate_cdrs(ctx: Ctx) -> Any:
 @handles("Calls", "getCallData")
 def get_call_data(ctx: Ctx) -> ListResult:
     engine.run_due(ctx.session, ctx.now)  # delayed click-to-calls whose time has come
-    stmt = filtered(ctx, select(Call.pk), _period(ctx))
-    return run_listing(ctx, stmt, CDR_COLUMNS, [Call.pk], decorate=_decorate_cdrs(ctx))
+    period = _period(ctx)
+    stmt = filtered(ctx, select(Call.pk), period)
+    total = None  # a COUNT over the matching CDRs, unless `call_days` knows
+    if period is not None and counts.applies(ctx.params, EXACT, period):
+        total = counts.total(ctx.session, ctx.account_pk, ctx.params, period, ctx.now)
+    return run_listing(ctx, stmt, CDR_COLUMNS, [Call.pk], decorate=_decorate_cdrs(ctx), total=total)
 
 
 @handles("Calls", "getCallMetrics")
