@@ -220,19 +220,16 @@ def run_listing(
     tiebreak: Sequence[SqlExpr],
     *,
     decorate: Decorator | None = None,
-    total: int | None = None,
 ) -> ListResult:
     """Count, order, page and select `stmt` in SQL; rows carry the requested fields by element name.
 
     `columns` maps each field abbreviation the method can return as a column to its SQL expression;
     `tiebreak` keeps paging stable (usually the primary key, i.e. creation order). `decorate` receives
     the rows and the tie-break keys of each row and fills nested groups (categories …) in one query.
-    `total`: the number of matching rows when the caller knows it cheaper than a COUNT.
     """
     view = ctx.view
     assert view is not None, "run_listing needs a list method"
-    if total is None:
-        total = ctx.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = ctx.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     ordering: list[Any] = []
     if view.order is not None and view.order.abbr in columns:
         col = columns[view.order.abbr]
