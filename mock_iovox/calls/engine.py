@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -614,13 +614,17 @@ def schedule_call(session: Session, account_pk: int, req: CallRequest, at: datet
     return call
 
 
+#: is any delayed call due? (asked by every read of calls: built once, run on the Core connection)
+_ANY_DUE = select(PendingCall.pk).where(PendingCall.due_at <= bindparam("now")).limit(1)
+
+
 def run_due(session: Session, now: datetime) -> list[Outcome]:
     """Run every delayed call whose time has come (on the first read after the clock passes it).
 
     Readers run this inside read transactions: when another worker is writing at that moment (on
     SQLite a read transaction cannot then become a write one), the attempt is given up and that
     worker, or the next read, runs the calls."""
-    if session.scalar(select(PendingCall.pk).where(PendingCall.due_at <= now).limit(1)) is None:
+    if session.connection().execute(_ANY_DUE, {"now": now}).first() is None:
         return []
     try:
         with session.begin_nested():

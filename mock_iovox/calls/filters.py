@@ -47,9 +47,15 @@ def filtered(ctx: Ctx, stmt: Select[Any], period: Period | None) -> Select[Any]:
     Calls later than the mock's clock have not happened yet and are never visible: generated days
     are whole days (so a load is reproducible), and the clock reveals them as it passes.
     """
-    stmt = stmt.where(Call.account_pk == ctx.account_pk, Call.call_start <= ctx.now)
-    if period is not None:
-        stmt = stmt.where(Call.call_start >= period.start, Call.call_start <= period.end)
+    if period is None:
+        stmt = stmt.where(Call.account_pk == ctx.account_pk, Call.call_start <= ctx.now)
+    else:
+        # one upper bound, the tighter: given two, SQLite seeks the index by either (the clock's, as
+        # it happens) and filters out every call between the period's end and now (issue 13)
+        end = min(period.end, ctx.now)
+        stmt = stmt.where(
+            Call.account_pk == ctx.account_pk, Call.call_start >= period.start, Call.call_start <= end
+        )
     for name, column in EXACT.items():
         value = ctx.params.get(name)
         if value:

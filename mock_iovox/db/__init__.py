@@ -1,8 +1,9 @@
 """The data model (SQLAlchemy 2.0, typed), split by domain; importing this package registers all tables."""
 
+from mock_iovox.db import call_days as _call_days  # noqa: F401  (the triggers keeping call_days exact)
 from mock_iovox.db.accounts import Account, ApiUser, IpRange, MockMeta
 from mock_iovox.db.base import Base
-from mock_iovox.db.calls import Call, Recording, call_categories
+from mock_iovox.db.calls import Call, CallDay, Recording, call_categories
 from mock_iovox.db.flows import BlockedNumber, CallFlow, LinkRuleValue, SoundFile, TimeTemplate
 from mock_iovox.db.numbering import CallbackDelivery, PurchaseOrder, VoxNumber
 from mock_iovox.db.setup import (
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "BlockedNumber",
     "Call",
+    "CallDay",
     "CallFlow",
     "CallbackDelivery",
     "Category",

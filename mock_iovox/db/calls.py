@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -73,6 +73,26 @@ class Call(Base):
     #: length of the voicemail left (getVoicemailRecording); talk_time_sec is 0 for such calls
     voicemail_sec: Mapped[int] = mapped_column(default=0)
     email_sent: Mapped[bool] = mapped_column(default=False)
+
+
+class CallDay(Base):
+    """How many CDRs an account has per (link_id, node_id, calendar day of call_start): the total of
+    a getCallData page without counting tens of thousands of rows (issue 13). Derived state, like an
+    index: kept exact by triggers on `calls` (db/call_days.py) in the transaction of every write,
+    whatever writes (engine, seed, admin API, cascades, snapshot restores); never copied by snapshots."""
+
+    __tablename__ = "call_days"
+    __table_args__ = (
+        Index("ix_call_days_account_day", "account_pk", "day"),
+        Index("ix_call_days_account_node_day", "account_pk", "node_id", "day"),
+        {"info": {"derived": True}},
+    )
+
+    account_pk: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    link_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    calls: Mapped[int] = mapped_column(nullable=False, default=0)
 
 
 class Recording(Base):
