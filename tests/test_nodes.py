@@ -440,3 +440,23 @@ def test_delete_node_keeps_its_calls_unattached(api: Api) -> None:
         assert s.scalar(select(func.count()).select_from(Call)) == total  # calls stay (SET NULL)
         assert s.scalar(select(func.count()).where(Call.node_pk == node_pk)) == 0
         assert s.scalar(select(func.count()).select_from(Link).where(Link.node_pk == node_pk)) == 0
+
+
+def test_one_write_with_an_error_writes_nothing(api: Api) -> None:
+    # the usual one-node requests write first and check after: an error rolls the write back
+    before = _generation(api)
+    body = (
+        "<request><node><node_id>westbourne</node_id><node_name>W</node_name><node_type>T</node_type></node>"
+    )
+    assert_errors(
+        api.post("Nodes", "createNodes", body + "</request>"), 400, ["Node ID 1 of 1 already exists"]
+    )
+    resp = api.delete("Nodes", "deleteNodes", {"node_ids": "westbourne,ghost,leeds-deli,ghost2"})
+    assert_errors(resp, 400, ["Node ID 2 of 4 does not exist", "Node ID 4 of 4 does not exist"])
+    assert _generation(api) == before
+    rows = results(api.get("Nodes", "getNodes", {"node_id": "westbourne"}))
+    assert {r["node_name"] for r in rows} == {"Westbourne Apartments"}
+    assert node_ids(api, node_id="leeds-deli") == ["leeds-deli"]
+    # the same id twice is one node deleted
+    assert api.delete("Nodes", "deleteNodes", {"node_ids": "leeds-deli,leeds-deli"}).status_code == 204
+    assert node_ids(api, node_id="leeds-deli") == []

@@ -105,5 +105,11 @@ def test_node_writes_of_several_items(pg_api: Api) -> None:
         r["node_id"]: r["node_name"] for r in results(pg_api.get("Nodes", "getNodes", {"node_type": "T"}))
     }
     assert rows == {"pg-0": "N1", "pg-1": "N0", "pg-2": "N2"}
+    again = "<request><node><node_id>pg-2</node_id><node_name>X</node_name><node_type>T</node_type></node>"
+    again += "</request>"
+    assert_errors(pg_api.post("Nodes", "createNodes", again), 400, ["Node ID 1 of 1 already exists"])
+    resp = pg_api.delete("Nodes", "deleteNodes", {"node_ids": "pg-0,ghost"})
+    assert_errors(resp, 400, ["Node ID 2 of 2 does not exist"])
+    assert len(results(pg_api.get("Nodes", "getNodes", {"node_type": "T"}))) == 3
     assert pg_api.delete("Nodes", "deleteNodes", {"node_ids": "pg-0,pg-1,pg-2"}).status_code == 204
     assert results(pg_api.get("Nodes", "getNodes", {"node_type": "T"})) == []
