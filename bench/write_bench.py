@@ -1,17 +1,19 @@
 """The write mix in process (issue 13): `Dispatcher.handle` on createNodes / updateNodes /
 deleteNodes of one item, in turn, next to baselines measured in the same run.
 
-    python bench/write_bench.py                    # 7 rounds of 600 writes (200 of each)
+    python bench/write_bench.py --cpu              # 7 rounds of 600 writes (200 of each), CPU time
     python bench/write_bench.py --rounds 11 --writes 900
     python bench/write_bench.py --profile          # cProfile of one round, top 30 by own time
 
 A temporary SQLite data directory holds the default fixture (clock frozen, as the tests do). Each
-round runs the three requests in turn (a node created LAG rounds earlier is deleted, so every
-request succeeds), then the baselines: a getNodes through the same dispatcher with its answer cache
-emptied before each request (a read that does the whole request pipeline and one transaction), and
-a plain SQLAlchemy Core INSERT + DELETE, each in its own BEGIN IMMEDIATE ... COMMIT on the same
-engine (what any write must pay). Printed: microseconds per request (median of the rounds) and the
-ratio of each write to the baselines. Compare ratios of one run, never absolute figures across runs.
+round runs the three requests in turn (the node created LAG requests earlier is deleted, so every
+request succeeds; the update names a fixed node with the values it already has), then the baselines:
+a getNodes through the same dispatcher with its answer cache emptied before each request (the whole
+request pipeline and one read transaction), a SQLAlchemy write (a session's BEGIN IMMEDIATE, one
+INSERT or DELETE, COMMIT: the mock's engine and hooks), and the same two statements through the
+sqlite3 module on the same file (a reference no code of the mock touches, comparable across versions).
+Printed: microseconds per request (median of the rounds) and the ratios to the baselines. --cpu
+times with this process's CPU time, steadier on a shared machine. Compare ratios within one run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -70,6 +73,8 @@ class Bench:
                 clock.freeze(session, datetime(2026, 11, 2, 10, 0, 0))
         prepare(settings, dbs)
         self.db = dbs["sandbox"]
+        # a reference that no code of the mock touches: the sqlite3 module on the same file
+        self.raw = sqlite3.connect(data / "sandbox.sqlite3", isolation_level=None)
         self.dispatcher = Dispatcher(settings, dbs)
         self.n = 0
         self.expect(request("POST", "v=3&method=createNodes", create_body("bench-fixed")), 201)
@@ -105,6 +110,15 @@ class Bench:
             )
         with self.db.transaction(write=True) as session:
             session.execute(text("DELETE FROM mock_meta WHERE key = 'bench'"))
+
+    def sqlite_write(self) -> None:
+        raw = self.raw
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("INSERT INTO mock_meta (key, value) VALUES ('bench', '1')")
+        raw.execute("COMMIT")
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("DELETE FROM mock_meta WHERE key = 'bench'")
+        raw.execute("COMMIT")
 
 
 #: the clock of the measurements: wall time, or with --cpu this process's CPU time (steadier on a
@@ -148,7 +162,7 @@ def main() -> None:
             return
         mix()  # warm-up
         rows: dict[str, list[float]] = {
-            k: [] for k in ("create", "update", "delete", "mix", "getNodes", "core")
+            k: [] for k in ("create", "update", "delete", "mix", "getNodes", "core", "sqlite3")
         }
         for _ in range(args.rounds):
             parts = {"create": 0.0, "update": 0.0, "delete": 0.0}
@@ -166,19 +180,22 @@ def main() -> None:
             rows["mix"].append(sum(parts.values()) / (3 * per) * 1e6)
             rows["getNodes"].append(timed(bench.get_nodes, per))
             rows["core"].append(timed(bench.core_write, per) / 2)
+            rows["sqlite3"].append(timed(bench.sqlite_write, per) / 2)
         med = {k: statistics.median(v) for k, v in rows.items()}
-        print(f"{'request':<36}{'us/req':>10}{'/getNodes':>11}{'/core':>8}")
+        print(f"{'request':<36}{'us/req':>9}{'/getNodes':>11}{'/core':>7}{'/sqlite3':>10}")
         labels = {
             "create": "createNodes (1 item)",
             "update": "updateNodes (1 item)",
             "delete": "deleteNodes (1 id)",
             "mix": "write mix (mean of the three)",
             "getNodes": "baseline: getNodes 20 rows, no cache",
-            "core": "baseline: Core write + COMMIT",
+            "core": "baseline: SQLAlchemy write + COMMIT",
+            "sqlite3": "reference: sqlite3 write + COMMIT",
         }
         for key, label in labels.items():
             us = med[key]
-            print(f"{label:<36}{us:>10.0f}{us / med['getNodes']:>11.2f}{us / med['core']:>8.2f}")
+            ratios = f"{us / med['getNodes']:>11.2f}{us / med['core']:>7.2f}{us / med['sqlite3']:>10.2f}"
+            print(f"{label:<36}{us:>9.0f}{ratios}")
         timing = "CPU time" if args.cpu else "wall time"
         print(f"({args.rounds} rounds of {3 * per} writes; medians; {timing})")
 
