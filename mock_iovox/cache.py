@@ -50,14 +50,27 @@ _STATE_SQL = (
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _BUMPED = "mock_iovox_bumped"
 _AUTH_BUMPED = "mock_iovox_auth_bumped"
+#: statement text -> (is it a write, the table it writes): the hook runs on every statement, and
+#: the texts are few (built once, compiled once); bounded for texts that carry literal values
+_SEEN: dict[str, tuple[bool, str]] = {}
+_SEEN_MAX = 4096
 
 
-def _bump_sql(key: str) -> str:
-    start = random.SystemRandom().randrange(1, 1 << 48)
+@lru_cache(maxsize=8)
+def _bump_sql(key: str, paramstyle: str = "qmark") -> str:
+    """The upsert of counter `key`; its one parameter is the counter's random start (a constant
+    text, so the driver prepares it once)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
     return (
-        f"INSERT INTO mock_meta (key, value) VALUES ('{key}', '{start}') ON CONFLICT (key) "
+        f"INSERT INTO mock_meta (key, value) VALUES ('{key}', {mark}) ON CONFLICT (key) "
         "DO UPDATE SET value = CAST(CAST(mock_meta.value AS BIGINT) + 1 AS VARCHAR(64))"
     )
+
+
+def _start() -> tuple[str]:
+    """A fresh counter's first value: random, so a database dropped and loaded again never reuses
+    a generation (drawn from the OS, so forked workers never draw the same)."""
+    return (str(random.SystemRandom().randrange(1, 1 << 48)),)
 
 
 def _target(statement: str) -> str:
@@ -72,22 +85,30 @@ def _target(statement: str) -> str:
     return ""
 
 
+def _classify(statement: str) -> tuple[bool, str]:
+    seen = _SEEN.get(statement)
+    if seen is None:
+        writes = statement[:8].lstrip().upper().startswith(_DML)
+        seen = (writes, _target(statement.lstrip()) if writes else "")
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[statement] = seen
+    return seen
+
+
 def _on_execute(
     conn: Connection, cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
 ) -> None:
-    head = statement[:8].lstrip().upper()
-    if not head.startswith(_DML):
-        return
-    table = _target(statement.lstrip())
-    if table in UNVERSIONED_TABLES:
+    writes, table = _classify(statement)
+    if not writes or table in UNVERSIONED_TABLES:
         return
     transaction = conn.get_transaction()
     info = conn.info
     if transaction is None or info.get(_BUMPED) is not transaction:
-        cursor.execute(_bump_sql(GENERATION))
+        cursor.execute(_bump_sql(GENERATION, conn.dialect.paramstyle), _start())
         info[_BUMPED] = transaction
     if table in AUTH_TABLES and (transaction is None or info.get(_AUTH_BUMPED) is not transaction):
-        cursor.execute(_bump_sql(AUTH_GENERATION))
+        cursor.execute(_bump_sql(AUTH_GENERATION, conn.dialect.paramstyle), _start())
         info[_AUTH_BUMPED] = transaction
 
 

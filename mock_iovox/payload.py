@@ -68,8 +68,12 @@ def _read_fields(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     x, y = index or (0, 0)
+    # the children by tag, in document order: one pass, not one per field
+    by_tag: dict[str, list[XNode]] = {}
+    for child in node.children:
+        by_tag.setdefault(child.tag, []).append(child)
     for f in fields:
-        matches = [c for c in node.children if _matches(c, f)]
+        matches = [c for c in node.children if _matches(c, f)] if f.aliases else by_tag.get(f.name, [])
         if f.nested is not None:
             out[f.name] = read_items(matches, f.nested, errs) if matches else []
             present = bool(out[f.name])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from mock_iovox.db import Link, Node, VoxNumber
+from mock_iovox import cache
+from mock_iovox.db import Call, Link, Node, VoxNumber
 from tests.conftest import Api
 from tests.helpers import (
     OTHER_SANDBOX_KEY,
@@ -353,3 +354,109 @@ def test_node_details_errors(api: Api) -> None:
     assert_errors(api.get("Nodes", "getNodeDetails", {"node_id": "ghost"}), 400, ["Node ID Doesn't exist"])
     resp = api.get("Nodes", "getNodeDetails", {"node_id": "westbourne", "return_voxnumber": "yes"})
     assert_errors(resp, 400, ["return_voxnumber Invalid"])
+
+
+# --- the write path (issue 13: plain statements, the ORM's semantics) ---------------------------
+
+
+def _generation(api: Api) -> str:
+    return cache.read_state(api.dbs["sandbox"].engine).generation
+
+
+def test_update_that_changes_nothing_writes_nothing(api: Api) -> None:
+    same = (
+        "<request><node><node_id>westbourne</node_id><node_name>Westbourne Apartments</node_name>"
+        "<node_type>Property</node_type></node></request>"
+    )
+    before = _generation(api)
+    rows = results(api.get("Nodes", "getNodes", {"node_id": "westbourne"}))
+    assert {(r["node_name"], r["node_type"]) for r in rows} == {("Westbourne Apartments", "Property")}
+    assert api.put("Nodes", "updateNodes", same).status_code == 204
+    assert _generation(api) == before  # no UPDATE ran: the cached answers stay good
+    dated = same.replace("</node_type>", "</node_type><node_date>2024-02-29 08:30:00</node_date>")
+    assert api.put("Nodes", "updateNodes", dated).status_code == 204
+    assert _generation(api) != before
+    with api.dbs["sandbox"].sessions() as s:
+        node = s.scalars(select(Node).where(Node.node_id == "westbourne")).one()
+    assert (node.node_name, node.node_type, node.node_date) == (
+        "Westbourne Apartments",
+        "Property",
+        datetime(2024, 2, 29, 8, 30),
+    )
+
+
+def test_update_rename_chain_onto_a_freed_id(api: Api) -> None:
+    body = (
+        "<request><node><node_id>leeds-deli</node_id><new_node_id>leeds-deli-2</new_node_id></node>"
+        "<node><node_id>paris-bistro</node_id><new_node_id>leeds-deli</new_node_id>"
+        "<node_type>Bistro</node_type></node></request>"
+    )
+    with api.dbs["sandbox"].sessions() as s:
+        before = {r.node_id: r.node_name for r in s.execute(select(Node.node_id, Node.node_name))}
+    assert api.put("Nodes", "updateNodes", body).status_code == 204
+    with api.dbs["sandbox"].sessions() as s:
+        wanted = ("leeds-deli", "leeds-deli-2", "paris-bistro")
+        after = {n.node_id: n for n in s.scalars(select(Node).where(Node.node_id.in_(wanted)))}
+    assert set(after) == {"leeds-deli", "leeds-deli-2"}
+    assert after["leeds-deli-2"].node_name == before["leeds-deli"]
+    assert (after["leeds-deli"].node_name, after["leeds-deli"].node_type) == (
+        before["paris-bistro"],
+        "Bistro",
+    )
+
+
+def test_update_duplicates_in_request_write_nothing(api: Api) -> None:
+    before = _generation(api)
+    item = "<node><node_id>leeds-deli</node_id><node_name>A</node_name></node>"
+    twice = f"<request>{item}{item}</request>"
+    assert_errors(api.put("Nodes", "updateNodes", twice), 400, ["Duplicate Node ID Received"])
+    onto_one = (
+        "<request><node><node_id>leeds-deli</node_id><new_node_id>n1</new_node_id></node>"
+        "<node><node_id>paris-bistro</node_id><new_node_id>n1</new_node_id></node></request>"
+    )
+    assert_errors(api.put("Nodes", "updateNodes", onto_one), 400, ["Duplicate Node ID Received"])
+    new = "<node><node_id>d1</node_id><node_name>N</node_name><node_type>T</node_type></node>"
+    assert_errors(
+        api.post("Nodes", "createNodes", f"<request>{new}{new}</request>"),
+        400,
+        ["Duplicate Node ID Received"],
+    )
+    assert _generation(api) == before
+    assert node_ids(api, node_id="n1") == [] and node_ids(api, node_id="d1") == []
+
+
+def test_delete_node_keeps_its_calls_unattached(api: Api) -> None:
+    with api.dbs["sandbox"].sessions() as s:
+        node_pk, node_id, count = s.execute(
+            select(Call.node_pk, Node.node_id, func.count())
+            .join(Node, Node.pk == Call.node_pk)
+            .group_by(Call.node_pk, Node.node_id)
+            .order_by(func.count().desc())
+        ).first()  # type: ignore[misc]
+        total = s.scalar(select(func.count()).select_from(Call))
+    assert count > 0
+    assert api.delete("Nodes", "deleteNodes", {"node_ids": node_id}).status_code == 204
+    with api.dbs["sandbox"].sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Call)) == total  # calls stay (SET NULL)
+        assert s.scalar(select(func.count()).where(Call.node_pk == node_pk)) == 0
+        assert s.scalar(select(func.count()).select_from(Link).where(Link.node_pk == node_pk)) == 0
+
+
+def test_one_write_with_an_error_writes_nothing(api: Api) -> None:
+    # the usual one-node requests write first and check after: an error rolls the write back
+    before = _generation(api)
+    body = (
+        "<request><node><node_id>westbourne</node_id><node_name>W</node_name><node_type>T</node_type></node>"
+    )
+    assert_errors(
+        api.post("Nodes", "createNodes", body + "</request>"), 400, ["Node ID 1 of 1 already exists"]
+    )
+    resp = api.delete("Nodes", "deleteNodes", {"node_ids": "westbourne,ghost,leeds-deli,ghost2"})
+    assert_errors(resp, 400, ["Node ID 2 of 4 does not exist", "Node ID 4 of 4 does not exist"])
+    assert _generation(api) == before
+    rows = results(api.get("Nodes", "getNodes", {"node_id": "westbourne"}))
+    assert {r["node_name"] for r in rows} == {"Westbourne Apartments"}
+    assert node_ids(api, node_id="leeds-deli") == ["leeds-deli"]
+    # the same id twice is one node deleted
+    assert api.delete("Nodes", "deleteNodes", {"node_ids": "leeds-deli,leeds-deli"}).status_code == 204
+    assert node_ids(api, node_id="leeds-deli") == []

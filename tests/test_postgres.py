@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from mock_iovox import cache
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import assert_errors, results, totals
@@ -79,3 +80,36 @@ def test_delete_node_cascades_and_frees_the_number(pg_api: Api) -> None:
         for r in results(pg_api.get("Voxnumbers", "getVoxnumbers", {"req_fields": "vn,as,lid"}))
     }
     assert after[free]["assigned_status"] == "UNASSIGNED" and after[free]["link_id"] == ""
+
+
+def test_node_writes_of_several_items(pg_api: Api) -> None:
+    # the write statements built once (issue 13), with lists of ids and the generation's upsert
+    items = "".join(
+        f"<node><node_id>pg-{n}</node_id><node_name>N{n}</node_name><node_type>T</node_type></node>"
+        for n in range(3)
+    )
+    resp = pg_api.post("Nodes", "createNodes", f"<request>{items}</request>")
+    assert resp.status_code == 201
+    engine = pg_api.dbs["sandbox"].engine
+    before = cache.read_state(engine).generation
+    same = "<request><node><node_id>pg-0</node_id><node_name>N0</node_name></node></request>"
+    assert pg_api.put("Nodes", "updateNodes", same).status_code == 204
+    assert cache.read_state(engine).generation == before
+    swap = (
+        "<request><node><node_id>pg-0</node_id><new_node_id>pg-1</new_node_id></node>"
+        "<node><node_id>pg-1</node_id><new_node_id>pg-0</new_node_id></node></request>"
+    )
+    assert pg_api.put("Nodes", "updateNodes", swap).status_code == 204
+    assert cache.read_state(engine).generation != before
+    rows = {
+        r["node_id"]: r["node_name"] for r in results(pg_api.get("Nodes", "getNodes", {"node_type": "T"}))
+    }
+    assert rows == {"pg-0": "N1", "pg-1": "N0", "pg-2": "N2"}
+    again = "<request><node><node_id>pg-2</node_id><node_name>X</node_name><node_type>T</node_type></node>"
+    again += "</request>"
+    assert_errors(pg_api.post("Nodes", "createNodes", again), 400, ["Node ID 1 of 1 already exists"])
+    resp = pg_api.delete("Nodes", "deleteNodes", {"node_ids": "pg-0,ghost"})
+    assert_errors(resp, 400, ["Node ID 2 of 2 does not exist"])
+    assert len(results(pg_api.get("Nodes", "getNodes", {"node_type": "T"}))) == 3
+    assert pg_api.delete("Nodes", "deleteNodes", {"node_ids": "pg-0,pg-1,pg-2"}).status_code == 204
+    assert results(pg_api.get("Nodes", "getNodes", {"node_type": "T"})) == []

@@ -119,8 +119,10 @@ def test_create_links_against_delete_with_two_workers(two_workers: Server) -> No
 def test_writers_begin_immediate_on_sqlite(tmp_path: Path) -> None:
     db = Database("sandbox", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     db.create_schema()
+    db.engine.dispose()
     seen: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    # what SQLite itself runs (the mock sends BEGIN straight to the driver)
+    event.listen(db.engine, "connect", lambda raw, _record: raw.set_trace_callback(seen.append))
     with db.transaction(write=True) as s:
         s.scalar(select(func.count()).select_from(Node))
     with db.transaction() as s:

@@ -43,7 +43,8 @@ def _sqlite_begin(conn: Connection) -> None:
     """A writer's transaction takes SQLite's write lock at once (BEGIN IMMEDIATE): its checks and
     its writes see the same data, whatever the other workers do in between."""
     mode = conn.get_execution_options().get(WRITE)
-    conn.exec_driver_sql(
+    # straight to the driver: a BEGIN needs none of SQLAlchemy's statement machinery (issue 13)
+    _raw_sqlite(conn).execute(
         "BEGIN" if not mode else "BEGIN EXCLUSIVE" if mode == "EXCLUSIVE" else "BEGIN IMMEDIATE"
     )
 
