@@ -126,7 +126,9 @@ class VendorEndpoint:
         # the event loop's own connections (SQLite files): the state read, the journal rows
         self.views = {env: cache.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
         self.journals = {
-            env: None if view is None else journal.GroupCommit(view, settings.journal_size)
+            env: None
+            if view is None
+            else journal.GroupCommit(view, dispatcher.databases[env].write_lock, settings.journal_size)
             for env, view in self.views.items()
         }
         # query strings as sent -> their items (a client repeats the same few; never changed by users)

@@ -395,6 +395,31 @@ def test_journal_row_waits_for_a_held_write_lock(api: Api) -> None:
     assert waited >= 0.2  # the answer came after the row, so after the lock was released
 
 
+def test_journal_row_waits_on_the_event_loop_for_a_short_write(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one of the process's writers holds the database briefly, the event loop tries the
+    journal again (no thread, no SQLite busy wait) and answers once the row is in."""
+    from mock_iovox.admin.hooks import VendorHooks
+
+    assert api.get("Nodes", "getNodes").status_code == 200  # the caller and the answer are kept
+    monkeypatch.setattr(VendorHooks, "write", lambda *a: pytest.fail("a row went to a thread"))
+    db = api.dbs["sandbox"]
+    held = threading.Event()
+
+    def writer() -> None:
+        with db.transaction(write=True):
+            held.set()
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait()
+    assert api.get("Nodes", "getNodes").status_code == 200
+    thread.join()
+    assert len(ok(admin(api, "GET", "/journal"))["entries"]) == 2
+
+
 def test_journal_rows_of_concurrent_requests_are_committed_together(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -98,7 +98,7 @@ class VendorHooks:
     def write(self, db: Database, row: tuple[Any, ...]) -> None:
         """One journal row (a ring of --journal-size rows), waiting for the database's write lock
         if another writer holds it (a thread's way; the event loop's is journal.GroupCommit)."""
-        with db.engine.begin() as conn:
+        with db.write_lock, db.engine.begin() as conn:
             journal.record(conn, self.settings.journal_size, row)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +104,8 @@ class Database:
         elif self.backend == "postgresql":
             event.listen(self.engine, "begin", _postgres_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: held by this process's write transactions (see `transaction`); reentrant
+        self.write_lock = threading.RLock()
         # the lock is taken when the transaction's first statement runs, not before: a request is
         # parsed and checked against the catalogue without holding it
         self.write_sessions = sessionmaker(
@@ -119,8 +122,14 @@ class Database:
     def transaction(self, write: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any exception.
         `write`: the transaction holds the database's write lock from its first statement."""
-        factory = self.write_sessions if write else self.sessions
-        with factory() as session, session.begin():
+        if not write:
+            with self.sessions() as session, session.begin():
+                yield session
+            return
+        # this process's writers queue on a Python lock before they ask SQLite for its lock: SQLite's
+        # busy handler sleeps 1, 2, 5 … 100 ms between tries, and the event loop's journal commits
+        # (mock_iovox/admin/journal.GroupCommit) came often enough to push a writer up that ladder
+        with self.write_lock, self.write_sessions() as session, session.begin():
             yield session
 
     @contextmanager
