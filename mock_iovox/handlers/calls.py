@@ -111,6 +111,15 @@ def _decorate_cdrs(ctx: Ctx) -> Any:
     return decorate
 
 
+#: the getCallData fields the driver gives as str (NOT NULL text columns; not cs/ce, which only
+#: SQLite stores as text: PostgreSQL's driver gives datetimes)
+_TEXT_FIELDS = frozenset(
+    abbr
+    for abbr, column in CDR_COLUMNS.items()
+    if isinstance(column.type, String) and abbr not in ("cs", "ce")
+)
+
+
 @lru_cache(maxsize=256)
 def _page_statement(
     columns: tuple[str, ...], order: str | None, descending: bool, link: bool, node: bool
@@ -158,8 +167,13 @@ def _bucket_page(ctx: Ctx, period: periods.Period) -> ListResult:
     keys: list[Any] = []
     width = len(wanted)
     elements = [f.element for f in wanted]
+    # text columns come back as str: only the numbers and flags go through text_value
+    others = [f.element for f in wanted if f.abbr not in _TEXT_FIELDS]
     for record in ctx.session.connection().execute(stmt, values).all():
-        rows.append(dict(zip(elements, map(text_value, record[:width]), strict=True)))
+        row = dict(zip(elements, record, strict=False))  # (the trailing pk left out)
+        for element in others:
+            row[element] = text_value(row[element])
+        rows.append(row)
         keys.append(record[width])
     if rows:
         _decorate_cdrs(ctx)(rows, keys)
