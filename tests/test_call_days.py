@@ -263,3 +263,21 @@ def test_a_database_made_before_call_days_gets_its_counts(api: Api, settings: Se
         assert buckets(db) != expected
     finally:
         fresh.close()
+
+
+def test_a_bulk_seed_counts_once_at_the_end(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_iovox.calls import seed
+
+    monkeypatch.setattr(seed, "REINDEX_FROM", 1000)  # the path of a huge load: triggers off, one count
+    db = api.dbs["sandbox"]
+    with db.transaction(write=True) as s:
+        assert seed_calls(s, DEMO, 3000, Window.days_until(PINNED, 10), 9) == 3000
+    assert_exact(db)
+    with db.transaction() as s:
+        names = s.scalars(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'call_days_%'")
+        )
+        assert sorted(names) == ["call_days_delete", "call_days_insert", "call_days_update"]
+    use_flow(api, call_rule(magic.MAGIC_ANSWER))
+    call_id_of(php_call(api, "westbourne-web", f"<call_destination>{magic.MAGIC_ANSWER}</call_destination>"))
+    assert_exact(db)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mock_iovox.calls.generate import COLUMNS, category_pool, generate, next_pk, plan_links
 from mock_iovox.calls.traffic import Window
-from mock_iovox.db import Call, call_categories
+from mock_iovox.db import Call, call_categories, call_days
 
 CALLS: Table = Call.__table__  # type: ignore[assignment]
 #: above this many calls, the secondary indexes are dropped during the load and built once after
@@ -23,7 +23,8 @@ REINDEX_FROM = 100_000
 @contextmanager
 def bulk_mode(conn: Connection, count: int) -> Iterator[None]:
     """Cheaper writes for a big SQLite load: a bigger page cache, and (for
-    huge loads) the secondary indexes built once at the end instead of row by row."""
+    huge loads) the secondary indexes and `call_days` built once at the end instead of row by row
+    (in the load's transaction: a failed load leaves them as they were)."""
     sqlite = conn.dialect.name == "sqlite"
     indexes: list[Index] = []
     if sqlite:
@@ -32,12 +33,15 @@ def bulk_mode(conn: Connection, count: int) -> Iterator[None]:
             indexes = sorted(CALLS.indexes, key=lambda ix: str(ix.name))
             for ix in indexes:
                 ix.drop(conn, checkfirst=True)
+            # call_days too is counted once at the end (by `install`), not row by row
+            call_days.drop_triggers(conn)
     try:
         yield
     finally:
         for ix in indexes:
             ix.create(conn, checkfirst=True)
         if sqlite and indexes:
+            call_days.install(conn)
             conn.exec_driver_sql("ANALYZE calls")
 
 

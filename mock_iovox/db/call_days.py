@@ -75,6 +75,12 @@ def refill(conn: Connection) -> None:
     )
 
 
+def drop_triggers(conn: Connection) -> None:
+    """SQLite: no counting row by row (a huge load); `install` counts everything again after."""
+    for name in ("call_days_insert", "call_days_delete", "call_days_update"):
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def install(conn: Connection) -> None:
     """The triggers, and the counts of a database whose CDRs were written without them."""
     name = conn.dialect.name

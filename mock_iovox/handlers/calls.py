@@ -74,12 +74,14 @@ def _period(ctx: Ctx) -> periods.Period | None:
     return periods.resolve(p.get("sdt"), p.get("edt"), p.get("dconst"), ctx.now)
 
 
-def _decorate_cdrs(ctx: Ctx) -> Any:
+def _decorate_cdrs(ctx: Ctx, formatted: bool = False) -> Any:
+    """Formats the times and durations (unless `formatted`: done already) and adds the category
+    groups asked for."""
     assert ctx.view is not None
     view = ctx.view
 
     def decorate(rows: list[dict[str, Any]], keys: Sequence[Any]) -> None:
-        for row in rows:
+        for row in [] if formatted else rows:
             for element in ("call_start", "call_end"):
                 if element in row:
                     row[element] = row[element][:19]
@@ -109,6 +111,32 @@ def _decorate_cdrs(ctx: Ctx) -> Any:
                 row[outer] = {inner: found.get(key, [])}
 
     return decorate
+
+
+#: the getCallData fields the driver gives as str (NOT NULL text columns; not cs/ce, which only
+#: SQLite stores as text: PostgreSQL's driver gives datetimes)
+_TEXT_FIELDS = frozenset(
+    abbr
+    for abbr, column in CDR_COLUMNS.items()
+    if isinstance(column.type, String) and abbr not in ("cs", "ce")
+)
+
+
+def _seconds_text(value: Any) -> str:
+    return text_value(value)[:19]
+
+
+def _duration(value: Any) -> str:
+    return metrics.hms(int(value or 0))
+
+
+#: element -> its text from the raw value, for the fields `_decorate_cdrs` formats
+_FORMAT = {
+    "call_start": _seconds_text,
+    "call_end": _seconds_text,
+    "call_time": _duration,
+    "talk_time": _duration,
+}
 
 
 @lru_cache(maxsize=256)
@@ -158,11 +186,17 @@ def _bucket_page(ctx: Ctx, period: periods.Period) -> ListResult:
     keys: list[Any] = []
     width = len(wanted)
     elements = [f.element for f in wanted]
+    # text columns come back as str: only the numbers, flags and times are converted (as
+    # text_value and `_decorate_cdrs` would, in one step)
+    convert = [(f.element, _FORMAT.get(f.element, text_value)) for f in wanted if f.abbr not in _TEXT_FIELDS]
     for record in ctx.session.connection().execute(stmt, values).all():
-        rows.append(dict(zip(elements, map(text_value, record[:width]), strict=True)))
+        row = dict(zip(elements, record, strict=False))  # (the trailing pk left out)
+        for element, fn in convert:
+            row[element] = fn(row[element])
+        rows.append(row)
         keys.append(record[width])
     if rows:
-        _decorate_cdrs(ctx)(rows, keys)
+        _decorate_cdrs(ctx, formatted=True)(rows, keys)
     return ListResult(rows, total, view.page, view.limit)
 
 
