@@ -321,6 +321,9 @@ def open_databases(settings: Settings) -> dict[str, Database]:
 def app_from_environ() -> MockApp:
     """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
     from mock_iovox.lifeline import exit_with_parent
+    from mock_iovox.serve import settle
 
     exit_with_parent()
-    return create_app(from_environ())
+    app = create_app(from_environ())
+    settle()
+    return app
