@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import anyio
 import anyio.to_thread
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_iovox import cache, errors, reqlog, xmlio
 from mock_iovox.admin import journal
-from mock_iovox.admin.hooks import Reply, VendorHooks, dropped
+from mock_iovox.admin.hooks import Before, Reply, VendorHooks, dropped
 from mock_iovox.db.engine import Database
 from mock_iovox.dispatch import (
     ROUTES_KEPT,
@@ -189,6 +190,7 @@ class VendorEndpoint:
         else:
             before = hooks.unchecked(incoming, db)
         body = b""
+        journaled = False
         reply = before.reply
         if reply is None:
             admitted = None if state is None else dispatcher.admit_known(incoming, db, state, note)
@@ -197,18 +199,22 @@ class VendorEndpoint:
             if isinstance(admitted, Outgoing):
                 out = admitted
             else:
-                out, body = await self.run(admitted, receive, note)
+                out, body, journaled = await self.run(admitted, before, receive, note)
             reply = Reply(out, before.delay)
         else:
             note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
-        if self.settings.journal_size > 0:
+        if self.settings.journal_size > 0 and not journaled:
             row = hooks.row(before, incoming, body, reply)
             group = self.journals[db.env]
             if group is None or not await group.write(row):
                 await anyio.to_thread.run_sync(hooks.write, db, row, limiter=limiter)
         return reply
 
-    async def run(self, admitted: Admitted, receive: Receive, note: reqlog.Note) -> tuple[Outgoing, bytes]:
+    async def run(
+        self, admitted: Admitted, before: Before, receive: Receive, note: reqlog.Note
+    ) -> tuple[Outgoing, bytes, bool]:
+        """The handler in a thread: the answer, the body read, and whether the journal row was
+        written (in the method's own transaction, for a method that writes)."""
         body = b""
         if admitted.wants_body:  # read only now: the caller may send one (issue 14)
             try:
@@ -216,9 +222,20 @@ class VendorEndpoint:
             except BodyTooLarge:
                 err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=self.settings.max_body_bytes))
                 note.update(status=400, errors=[err.message])
-                return error_response([err]), b""
-        out = await anyio.to_thread.run_sync(self.dispatcher.run, admitted, body, note, limiter=self.limiter)
-        return out, body
+                return error_response([err]), b"", False
+        recorded = False
+
+        def record(session: Session, out: Outgoing) -> None:
+            nonlocal recorded
+            self.hooks.write_in(session, self.hooks.row(before, admitted.req, body, Reply(out, before.delay)))
+            recorded = True
+
+        journal_here = record if self.settings.journal_size > 0 else None
+        out = await anyio.to_thread.run_sync(
+            self.dispatcher.run, admitted, body, note, journal_here, limiter=self.limiter
+        )
+        # a transaction that failed after the row was made committed neither (a 500)
+        return out, body, recorded and out.status != 500
 
 
 class MockApp:

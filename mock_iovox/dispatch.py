@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from sqlalchemy.orm import Session
+
 from mock_iovox import auth, cache, errors, xmlio
 from mock_iovox.catalog import find_interface
 from mock_iovox.catalog.model import Method, Response, Verb
@@ -25,6 +27,8 @@ from mock_iovox.settings import Settings
 
 log = logging.getLogger("mock_iovox")
 T = TypeVar("T")
+#: called in a writing transaction just before it commits, with the answer (Dispatcher.run)
+BeforeCommit = Callable[[Session, "Outgoing"], None]
 #: routed requests kept by `Dispatcher._route`
 ROUTES_KEPT = 4096
 
@@ -128,9 +132,17 @@ class Dispatcher:
 
         return self._guarded(req, note, admit)
 
-    def run(self, admitted: Admitted, body: bytes, note: Note | None = None) -> Outgoing:
-        """Stage 6 and the handler, for an admitted request and its body."""
-        return self._guarded(admitted.req, note, lambda n: self._run(admitted, body))
+    def run(
+        self,
+        admitted: Admitted,
+        body: bytes,
+        note: Note | None = None,
+        before_commit: BeforeCommit | None = None,
+    ) -> Outgoing:
+        """Stage 6 and the handler, for an admitted request and its body. `before_commit` runs in a
+        writing method's transaction once its answer is made (the control plane's journal writes
+        its row there: one commit for both), not when the transaction fails."""
+        return self._guarded(admitted.req, note, lambda n: self._run(admitted, body, before_commit))
 
     def _guarded(self, req: Incoming, note: Note | None, step: Callable[[Note], T]) -> T | Outgoing:
         caller_logs = note is not None
@@ -217,7 +229,7 @@ class Dispatcher:
             self._routes[memo_key] = (query, method)
         return query, method
 
-    def _run(self, admitted: Admitted, body: bytes) -> Outgoing:
+    def _run(self, admitted: Admitted, body: bytes, before_commit: BeforeCommit | None = None) -> Outgoing:
         method, db, caller = admitted.method, admitted.db, admitted.caller
         reading = method.verb is Verb.GET
         kept = self.caches[db.env]
@@ -247,6 +259,8 @@ class Dispatcher:
                 raise IovoxError.one(errors.NOT_IMPLEMENTED, status=501, method=method.name)
             result = handler(ctx)
             out = render(ctx, result)
+            if before_commit is not None and not reading:
+                before_commit(session, out)
             if key is not None and out.status < 300:
                 kept.keep_answer(key, answer_entry(ctx, admitted.state.generation, out), len(out.body))
             return out

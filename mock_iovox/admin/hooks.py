@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -94,6 +95,10 @@ class VendorHooks:
             before.fired.id if before.fired else None,
             (time.perf_counter() - before.started) * 1000 + reply.delay * 1000,
         )
+
+    def write_in(self, session: Session, row: tuple[Any, ...]) -> None:
+        """One journal row in a writing transaction of the dispatcher (committed with its write)."""
+        journal.record(session.connection(), self.settings.journal_size, row)
 
     def write(self, db: Database, row: tuple[Any, ...]) -> None:
         """One journal row (a ring of --journal-size rows), waiting for the database's write lock
