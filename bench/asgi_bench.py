@@ -143,4 +143,9 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        import uvloop  # the loop uvicorn runs the mock on, when installed
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import parse_qsl
@@ -34,6 +35,7 @@ from mock_iovox.dispatch import (
 )
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings, from_environ
+from mock_iovox.threads import HandlerThreads
 
 log = logging.getLogger("mock_iovox")
 
@@ -121,9 +123,8 @@ class VendorEndpoint:
         self.settings = settings
         self.dispatcher = dispatcher
         self.hooks = hooks
-        # Handlers are CPU-bound Python: more threads than this only fight over the GIL (measured in
-        # bench/calls_bench.py: 1 thread gave twice the throughput of anyio's default 40).
-        self.limiter = anyio.CapacityLimiter(settings.handler_threads)
+        self.threads = HandlerThreads(settings.handler_threads)
+        weakref.finalize(self, self.threads.close)  # an app dropped without its lifespan (tests)
         # the event loop's own connections (SQLite files): the state read, the journal rows
         self.views = {env: cache.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
         self.journals = {
@@ -178,7 +179,7 @@ class VendorEndpoint:
             await send_out(send, reply.out, incoming.verb == "HEAD")
 
     async def answer(self, incoming: Incoming, receive: Receive, note: reqlog.Note) -> Reply:
-        dispatcher, hooks, limiter = self.dispatcher, self.hooks, self.limiter
+        dispatcher, hooks, threads = self.dispatcher, self.hooks, self.threads
         db = dispatcher.database(incoming)
         view = self.views[db.env]
         try:
@@ -186,7 +187,7 @@ class VendorEndpoint:
         except Exception:
             state = None  # the stages in the thread read it again and answer what they find
         if state is None or state.faults != 0:
-            before = await anyio.to_thread.run_sync(hooks.before, incoming, limiter=limiter)
+            before = await threads.run(hooks.before, incoming)
         else:
             before = hooks.unchecked(incoming, db)
         body = b""
@@ -195,7 +196,7 @@ class VendorEndpoint:
         if reply is None:
             admitted = None if state is None else dispatcher.admit_known(incoming, db, state, note)
             if admitted is None:  # the caller is looked up (and a bodiless method answered) in a thread
-                admitted = await anyio.to_thread.run_sync(dispatcher.admit, incoming, note, limiter=limiter)
+                admitted = await threads.run(dispatcher.admit, incoming, note)
             if isinstance(admitted, Outgoing):
                 out = admitted
             else:
@@ -207,7 +208,7 @@ class VendorEndpoint:
             row = hooks.row(before, incoming, body, reply)
             group = self.journals[db.env]
             if group is None or not await group.write(row):
-                await anyio.to_thread.run_sync(hooks.write, db, row, limiter=limiter)
+                await threads.run(hooks.write, db, row)
         return reply
 
     async def run(
@@ -231,9 +232,7 @@ class VendorEndpoint:
             recorded = True
 
         journal_here = record if self.settings.journal_size > 0 else None
-        out = await anyio.to_thread.run_sync(
-            self.dispatcher.run, admitted, body, note, journal_here, limiter=self.limiter
-        )
+        out = await self.threads.run(self.dispatcher.run, admitted, body, note, journal_here)
         # a transaction that failed after the row was made committed neither (a 500)
         return out, body, recorded and out.status != 500
 
@@ -284,6 +283,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        vendor.threads.close()
         for view in vendor.views.values():
             if view is not None:
                 view.close()
