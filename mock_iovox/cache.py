@@ -259,8 +259,10 @@ class LoopView:
 
 
 def read_state_in(session: Session) -> State:
-    """The same, inside the session's transaction."""
-    return _state(session.connection().exec_driver_sql(_STATE_SQL).all())
+    """The same, inside the session's transaction (on the driver's connection: a SELECT, so no
+    generation hook is skipped, and SQLAlchemy's statement path cost more than the query)."""
+    raw: Any = session.connection().connection.driver_connection
+    return _state(raw.execute(_STATE_SQL).fetchall())
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ def test_a_cancelled_request_leaves_the_threads_working() -> None:
     threads.close()
 
 
-def test_work_is_shared_by_the_threads_in_order_of_arrival() -> None:
+def test_every_job_runs_when_several_threads_share_them() -> None:
     threads = HandlerThreads(2)
     seen: list[int] = []
 
