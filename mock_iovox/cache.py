@@ -192,8 +192,11 @@ class LoopView:
     commits (mock_iovox/admin/journal.py), so they never force a read. The connection never
     waits for a lock (busy_timeout 0): a caller falls back to a thread when it raises."""
 
-    #: commits of this connection between two checkpoints run in a thread
-    CHECKPOINT_EVERY = 256
+    #: commits of this connection between two checkpoints run in a thread. A checkpoint's fsync
+    #: stalls the WAL's writers for milliseconds: getNodes under load measured p99 1.1 ms without
+    #: any, 2.1 ms with one every 4,096 commits, 2.9 ms every 256 (issue 13). The WAL grows to
+    #: some 10-50 MB in between.
+    CHECKPOINT_EVERY = 4096
 
     def __init__(self, path: str) -> None:
         self.path = path
