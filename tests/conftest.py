@@ -130,7 +130,8 @@ def postgres_url() -> str:
 
 @pytest.fixture
 def postgres_settings(postgres_url: str, tmp_path: Path) -> Iterator[Settings]:
-    """Settings on two fresh PostgreSQL databases (one per environment), fixture loaded."""
+    """Settings on two fresh PostgreSQL databases (one per environment), fixture loaded with the
+    clock frozen at PINNED."""
     import psycopg
 
     base = f"mock_iovox_t{os.getpid()}_{next(_pg_databases)}_"
@@ -145,10 +146,7 @@ def postgres_settings(postgres_url: str, tmp_path: Path) -> Iterator[Settings]:
         certs_dir=tmp_path / "certs",
         max_body_bytes=64 * 1024,
     )
-    dbs = open_databases(settings)
-    prepare(settings, dbs)
-    for db in dbs.values():
-        db.dispose()
+    prepare_pinned(settings)  # the same calls and "now" at any hour, as the SQLite databases
     try:
         yield settings
     finally:
