@@ -192,11 +192,11 @@ class LoopView:
     commits (mock_iovox/admin/journal.py), so they never force a read. The connection never
     waits for a lock (busy_timeout 0): a caller falls back to a thread when it raises."""
 
-    #: commits of this connection between two checkpoints run in a thread. A checkpoint's fsync
-    #: stalls the WAL's writers for milliseconds: getNodes under load measured p99 1.1 ms without
-    #: any, 2.1 ms with one every 4,096 commits, 2.9 ms every 256 (issue 13). The WAL grows to
-    #: some 10-50 MB in between.
-    CHECKPOINT_EVERY = 4096
+    #: commits of this connection between two checkpoints run in a thread, under steady load. A
+    #: checkpoint's fsync stalls the WAL's writers for milliseconds: getNodes under load measured
+    #: p99 1.1 ms without any, 2.1 ms with one every 4,096 commits, 2.9 ms every 256 (issue 13).
+    #: The WAL grows to some tens of MB in between; `quiet` checkpoints it sooner when load stops.
+    CHECKPOINT_EVERY = 16384
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -229,6 +229,12 @@ class LoopView:
         thread of its own (it never blocks readers or writers)."""
         self._commits += 1
         if self._commits >= self.CHECKPOINT_EVERY and self._checkpointing.acquire(blocking=False):
+            self._commits = 0
+            threading.Thread(target=self._checkpoint, name="wal-checkpoint", daemon=True).start()
+
+    def quiet(self) -> None:
+        """No commit for a while: checkpoint what this connection wrote since the last one."""
+        if self._commits and self._checkpointing.acquire(blocking=False):
             self._commits = 0
             threading.Thread(target=self._checkpoint, name="wal-checkpoint", daemon=True).start()
 

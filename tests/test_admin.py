@@ -420,6 +420,39 @@ def test_journal_row_waits_on_the_event_loop_for_a_short_write(
     assert len(ok(admin(api, "GET", "/journal"))["entries"]) == 2
 
 
+def test_the_journal_is_checkpointed_once_requests_stop(settings: Settings) -> None:
+    """The event loop's journal commits leave the WAL to a checkpoint in a thread: one every
+    CHECKPOINT_EVERY commits under load, and one as soon as the rows stop coming."""
+    import asyncio
+
+    from mock_iovox.admin.journal import GroupCommit
+    from mock_iovox.admin.store import ensure
+    from mock_iovox.cache import LoopView
+
+    dbs = open_databases(settings)
+    ensure(dbs["sandbox"])
+    view = LoopView.open(dbs["sandbox"].engine)
+    assert view is not None
+    quiet: list[int] = []
+    view.quiet = lambda: quiet.append(1)  # type: ignore[method-assign]
+    group = GroupCommit(view, dbs["sandbox"].write_lock, 1000)
+    row = ("2026-12-02 10:00:00", "sandbox", "u", "127.0.0.1", "GET", "/Nodes", "Nodes.getNodes", "")
+    row += ("", 0, 200, "[]", None, 1.0)
+
+    async def main() -> None:
+        for _ in range(5):
+            assert await group.write(row)
+        await asyncio.sleep(GroupCommit.QUIET_AFTER / 2)
+        assert quiet == []  # not yet
+        await asyncio.sleep(GroupCommit.QUIET_AFTER * 2)
+
+    asyncio.run(main())
+    assert quiet == [1]
+    view.close()
+    for db in dbs.values():
+        db.dispose()
+
+
 def test_journal_rows_of_concurrent_requests_are_committed_together(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

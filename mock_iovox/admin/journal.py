@@ -99,6 +99,8 @@ class GroupCommit:
 
     RETRY_EVERY = 0.001
     RETRY_FOR = 0.05
+    #: this long without a commit, and the WAL is checkpointed (LoopView.quiet)
+    QUIET_AFTER = 0.2
 
     def __init__(self, view: LoopView, lock: Lock, size: int) -> None:
         self.view = view
@@ -107,6 +109,8 @@ class GroupCommit:
         self._rows: list[tuple[Any, ...]] = []
         self._waiting: list[asyncio.Future[bool]] = []
         self._since: float | None = None
+        self._last_commit = 0.0
+        self._watching: asyncio.AbstractEventLoop | None = None  # the loop whose timer watches
 
     async def write(self, row: tuple[Any, ...]) -> bool:
         """True once the row is committed; False when it could not be written without waiting."""
@@ -130,11 +134,25 @@ class GroupCommit:
                 loop.call_later(self.RETRY_EVERY, self._flush, loop)
                 return
         self._since = None
+        if written:
+            self._last_commit = loop.time()
+            if self._watching is not loop:  # (a test client runs a loop per request)
+                self._watching = loop
+                loop.call_later(self.QUIET_AFTER, self._watch, loop)
         waiting = self._waiting
         self._rows, self._waiting = [], []
         for done in waiting:
             if not done.done():
                 done.set_result(written)
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A few times a second while rows come: once they stop, the WAL is checkpointed."""
+        idle = loop.time() - self._last_commit
+        if idle >= self.QUIET_AFTER:
+            self._watching = None
+            self.view.quiet()
+        else:
+            loop.call_later(self.QUIET_AFTER - idle, self._watch, loop)
 
     def _commit(self, rows: list[tuple[Any, ...]]) -> bool:
         if not self.lock.acquire(blocking=False):
