@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_iovox import cache, errors, reqlog, xmlio
 from mock_iovox.admin import journal
 from mock_iovox.admin.hooks import Before, Reply, VendorHooks, dropped
+from mock_iovox.catalog.model import Verb
 from mock_iovox.db.engine import Database
 from mock_iovox.dispatch import (
     ROUTES_KEPT,
@@ -130,8 +132,11 @@ class VendorEndpoint:
         self.journals = {
             env: None
             if view is None
-            else journal.GroupCommit(view, dispatcher.databases[env].write_lock, settings.journal_size)
+            else journal.GroupCommit(
+                view, db.write_lock, settings.journal_size, db.checkpoint_in_background()
+            )
             for env, view in self.views.items()
+            for db in [dispatcher.databases[env]]
         }
         # query strings as sent -> their items (a client repeats the same few; never changed by users)
         self._queries: dict[str, list[tuple[str, str]]] = {}
@@ -233,6 +238,9 @@ class VendorEndpoint:
 
         journal_here = record if self.settings.journal_size > 0 else None
         out = await self.threads.run(self.dispatcher.run, admitted, body, note, journal_here)
+        group = self.journals[admitted.db.env]
+        if group is not None and admitted.method.verb is not Verb.GET:
+            group.touch(asyncio.get_running_loop())  # its commit counts for the WAL's checkpoints
         # a transaction that failed after the row was made committed neither (a 500)
         return out, body, recorded and out.status != 500
 

@@ -17,7 +17,6 @@ next hidden call of the account starts (the visible horizon), so an advancing cl
 
 from __future__ import annotations
 
-import contextlib
 import random
 import sqlite3
 import threading
@@ -192,19 +191,11 @@ class LoopView:
     commits (mock_iovox/admin/journal.py), so they never force a read. The connection never
     waits for a lock (busy_timeout 0): a caller falls back to a thread when it raises."""
 
-    #: commits of this connection between two checkpoints run in a thread, under steady load. A
-    #: checkpoint's fsync stalls the WAL's writers for milliseconds: getNodes under load measured
-    #: p99 1.1 ms without any, 2.1 ms with one every 4,096 commits, 2.9 ms every 256 (issue 13).
-    #: The WAL grows to some tens of MB in between; `quiet` checkpoints it sooner when load stops.
-    CHECKPOINT_EVERY = 16384
-
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._version: int | None = None
         self._state: State | None = None
-        self._commits = 0
-        self._checkpointing = threading.Lock()
 
     @classmethod
     def open(cls, engine: Engine) -> LoopView | None:
@@ -218,35 +209,10 @@ class LoopView:
             conn.execute("PRAGMA busy_timeout=0")
             conn.execute("PRAGMA synchronous=NORMAL")
             # a commit past 1,000 WAL pages would copy them into the database and fsync, on the
-            # event loop (40 us per journal row on average, milliseconds for the unlucky one):
-            # `committed` has a thread do it instead
+            # event loop: a thread does it instead (db.engine.Checkpoints)
             conn.execute("PRAGMA wal_autocheckpoint=0")
             self._conn = conn
         return self._conn
-
-    def committed(self) -> None:
-        """Count one commit of this connection; every CHECKPOINT_EVERY, a passive checkpoint in a
-        thread of its own (it never blocks readers or writers)."""
-        self._commits += 1
-        if self._commits >= self.CHECKPOINT_EVERY and self._checkpointing.acquire(blocking=False):
-            self._commits = 0
-            threading.Thread(target=self._checkpoint, name="wal-checkpoint", daemon=True).start()
-
-    def quiet(self) -> None:
-        """No commit for a while: checkpoint what this connection wrote since the last one."""
-        if self._commits and self._checkpointing.acquire(blocking=False):
-            self._commits = 0
-            threading.Thread(target=self._checkpoint, name="wal-checkpoint", daemon=True).start()
-
-    def _checkpoint(self) -> None:
-        try:
-            with contextlib.closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
-                conn.execute("PRAGMA busy_timeout=1000")
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error:
-            pass  # the next one, or any other connection's automatic checkpoint, does it
-        finally:
-            self._checkpointing.release()
 
     def state(self) -> State:
         conn = self.connection()

@@ -420,9 +420,9 @@ def test_journal_row_waits_on_the_event_loop_for_a_short_write(
     assert len(ok(admin(api, "GET", "/journal"))["entries"]) == 2
 
 
-def test_the_journal_is_checkpointed_once_requests_stop(settings: Settings) -> None:
-    """The event loop's journal commits leave the WAL to a checkpoint in a thread: one every
-    CHECKPOINT_EVERY commits under load, and one as soon as the rows stop coming."""
+def test_the_wal_is_checkpointed_in_a_thread_once_commits_stop(settings: Settings) -> None:
+    """A serving process's connections leave the WAL to a thread (db.engine.Checkpoints): one
+    checkpoint every EVERY commits under load, and one as soon as commits stop for a moment."""
     import asyncio
 
     from mock_iovox.admin.journal import GroupCommit
@@ -430,27 +430,37 @@ def test_the_journal_is_checkpointed_once_requests_stop(settings: Settings) -> N
     from mock_iovox.cache import LoopView
 
     dbs = open_databases(settings)
-    ensure(dbs["sandbox"])
-    view = LoopView.open(dbs["sandbox"].engine)
+    db = dbs["sandbox"]
+    ensure(db)
+    checkpoints = db.checkpoint_in_background()
+    assert checkpoints is not None
+    with db.engine.connect() as conn:  # the pool's connections no longer checkpoint in their commits
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    started: list[int] = []
+    checkpoints._start = lambda: started.append(checkpoints._commits)  # type: ignore[method-assign]
+    view = LoopView.open(db.engine)
     assert view is not None
-    quiet: list[int] = []
-    view.quiet = lambda: quiet.append(1)  # type: ignore[method-assign]
-    group = GroupCommit(view, dbs["sandbox"].write_lock, 1000)
+    group = GroupCommit(view, db.write_lock, 1000, checkpoints)
     row = ("2026-12-02 10:00:00", "sandbox", "u", "127.0.0.1", "GET", "/Nodes", "Nodes.getNodes", "")
     row += ("", 0, 200, "[]", None, 1.0)
 
     async def main() -> None:
         for _ in range(5):
             assert await group.write(row)
+        with db.transaction(write=True):
+            pass  # a writing method's commit counts too
         await asyncio.sleep(GroupCommit.QUIET_AFTER / 2)
-        assert quiet == []  # not yet
+        assert started == []  # not yet
         await asyncio.sleep(GroupCommit.QUIET_AFTER * 2)
 
     asyncio.run(main())
-    assert quiet == [1]
+    assert started == [6]
+    checkpoints._commits = checkpoints.EVERY - 1
+    checkpoints.committed()
+    assert started == [6, checkpoints.EVERY]
     view.close()
-    for db in dbs.values():
-        db.dispose()
+    for each in dbs.values():
+        each.dispose()
 
 
 def test_journal_rows_of_concurrent_requests_are_committed_together(

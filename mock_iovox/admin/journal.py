@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mock_iovox.admin.store import JournalEntry
 from mock_iovox.cache import LoopView
+from mock_iovox.db.engine import Checkpoints
 
 #: request bodies are kept up to this many bytes (the rest is cut, `body_bytes` tells the full size)
 BODY_BOUND = 4096
@@ -99,13 +100,15 @@ class GroupCommit:
 
     RETRY_EVERY = 0.001
     RETRY_FOR = 0.05
-    #: this long without a commit, and the WAL is checkpointed (LoopView.quiet)
+    #: this long without a commit (the loop's or a writing method's: `touch`), and the WAL is
+    #: checkpointed (db.engine.Checkpoints.quiet)
     QUIET_AFTER = 0.2
 
-    def __init__(self, view: LoopView, lock: Lock, size: int) -> None:
+    def __init__(self, view: LoopView, lock: Lock, size: int, checkpoints: Checkpoints | None) -> None:
         self.view = view
         self.lock = lock
         self.size = size
+        self.checkpoints = checkpoints
         self._rows: list[tuple[Any, ...]] = []
         self._waiting: list[asyncio.Future[bool]] = []
         self._since: float | None = None
@@ -135,22 +138,27 @@ class GroupCommit:
                 return
         self._since = None
         if written:
-            self._last_commit = loop.time()
-            if self._watching is not loop:  # (a test client runs a loop per request)
-                self._watching = loop
-                loop.call_later(self.QUIET_AFTER, self._watch, loop)
+            self.touch(loop)
         waiting = self._waiting
         self._rows, self._waiting = [], []
         for done in waiting:
             if not done.done():
                 done.set_result(written)
 
+    def touch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A commit just now (this loop's, or a writing method's in a thread)."""
+        self._last_commit = loop.time()
+        if self._watching is not loop and self.checkpoints is not None:  # (a test client: a loop a request)
+            self._watching = loop
+            loop.call_later(self.QUIET_AFTER, self._watch, loop)
+
     def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
-        """A few times a second while rows come: once they stop, the WAL is checkpointed."""
+        """A few times a second while commits come: once they stop, the WAL is checkpointed."""
         idle = loop.time() - self._last_commit
         if idle >= self.QUIET_AFTER:
             self._watching = None
-            self.view.quiet()
+            if self.checkpoints is not None:
+                self.checkpoints.quiet()
         else:
             loop.call_later(self.QUIET_AFTER - idle, self._watch, loop)
 
@@ -163,8 +171,8 @@ class GroupCommit:
             written = False
         finally:
             self.lock.release()
-        if written:
-            self.view.committed()
+        if written and self.checkpoints is not None:
+            self.checkpoints.committed()
         return written
 
 
