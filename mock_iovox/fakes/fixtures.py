@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -94,11 +93,24 @@ class Fixture:
     environments: Mapping[str, Mapping[str, Any]]
 
 
+#: fixtures already parsed, by (path, sha256 of the bytes): a start reads its fixture three times
+#: (the load, and the banner's keys of each environment); a changed file is parsed again
+_PARSED: dict[tuple[Path, str], Fixture] = {}
+
+
 def read_fixture(path: Path) -> Fixture:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"cannot read fixture {path}: {exc.strerror}") from exc
+    key = (path, hashlib.sha256(raw).hexdigest())
+    if key not in _PARSED:
+        _PARSED.clear()  # one fixture is in use at a time
+        _PARSED[key] = _parse(path, raw, key[1])
+    return _PARSED[key]
+
+
+def _parse(path: Path, raw: bytes, sha256: str) -> Fixture:
     try:
         data = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
@@ -117,7 +129,7 @@ def read_fixture(path: Path) -> Fixture:
     if not isinstance(seed, int):
         raise FixtureError(f"{path}: 'seed' must be an integer")
     check_keys(data, path)
-    return Fixture(path, hashlib.sha256(raw).hexdigest(), seed, epoch, data["environments"])
+    return Fixture(path, sha256, seed, epoch, data["environments"])
 
 
 #: The keys each part of a fixture may hold (sections registered by other modules are added to the
@@ -201,11 +213,16 @@ def declared_users(path: Path, env: str) -> list[tuple[str, str]]:
     return found
 
 
-def prepare(settings: Settings, databases: Mapping[str, Database]) -> list[str]:
+def prepare(
+    settings: Settings,
+    databases: Mapping[str, Database],
+    before_commit: Callable[[], None] | None = None,
+) -> list[str]:
     """Create the schema and load the fixture into every database that has not been loaded yet.
 
     Returns warnings: a database loaded from another fixture, or from this one before it was edited,
-    keeps its data (`mock-iovox reset` loads the fixture again).
+    keeps its data (`mock-iovox reset` loads the fixture again). `before_commit` runs after a load,
+    inside its transaction (an exception there rolls the load back: mock_iovox.startup).
     """
     fixture = read_fixture(settings.fixture)
     warnings = []
@@ -227,6 +244,9 @@ def prepare(settings: Settings, databases: Mapping[str, Database]) -> list[str]:
             for user in session.scalars(select(ApiUser)):  # databases of earlier versions held keys
                 if not is_hashed(user.secure_key):
                     user.secure_key = hash_key(user.secure_key)
+            if loaded_from is None and before_commit is not None:
+                session.flush()
+                before_commit()
     return warnings
 
 
@@ -285,6 +305,8 @@ class Loader:
         self.epoch = epoch
         self.tick = 0
         self.where = where
+        from faker import Faker  # only a load needs it: a restart does not pay for its import
+
         self.faker = Faker("en_GB")
         self.faker.seed_instance(seed)
 
