@@ -4,6 +4,7 @@ and what the start-up banner shows (what is really loaded)."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 from dataclasses import dataclass
@@ -109,11 +110,16 @@ def _prepare_in_parallel(settings: Settings, databases: dict[str, Database]) -> 
         or not all(_fresh_sqlite(db) for db in databases.values())
     ):
         return prepare(settings, databases)
-    # imported once, here, before the fork: the fixture's sections and what a load uses
+    # made once, here, before the fork: the fixture's sections and what every load uses
     read_fixture(settings.fixture)
     import faker  # noqa: F401
 
+    from mock_iovox.numbering.countries import all_countries
+
+    all_countries()
+
     go_read, go_write = os.pipe()
+    gc.freeze()  # the helper's collections then leave the inherited objects (and their pages) alone
     pid = os.fork()
     if pid == 0:  # the helper: load, then commit only when told to
         os.close(go_write)
@@ -132,6 +138,7 @@ def _prepare_in_parallel(settings: Settings, databases: dict[str, Database]) -> 
             pass
         finally:
             os._exit(code)
+    gc.unfreeze()
     os.close(go_read)
     try:
         warnings = prepare(settings, dict([first]))
