@@ -178,8 +178,9 @@ def test_a_parsed_fixture_is_reused_until_the_file_changes(tmp_path: Path, edit:
 
 
 def test_the_serving_modules_leave_libraries_of_loads_and_pages_unimported() -> None:
-    """Faker (fixture loads), phonenumbers/pycountry (countries), Jinja2 (dashboard pages) and httpx
-    (the control client) are imported when first used, not by every start."""
+    """Faker (fixture loads), phonenumbers/pycountry (countries), Jinja2 (dashboard pages), httpx
+    (the control client) and mutagen (uploaded sounds) are imported when first used, not by every
+    start."""
     code = (
         "import json, sys\n"
         "import mock_iovox.cli, mock_iovox.serve, mock_iovox.startup, mock_iovox.app\n"
@@ -191,7 +192,7 @@ def test_the_serving_modules_leave_libraries_of_loads_and_pages_unimported() -> 
     )
     imported = set(json.loads(done.stdout))
     assert "sqlalchemy" in imported
-    assert not imported & {"faker", "jinja2", "httpx", "phonenumbers", "pycountry"}
+    assert not imported & {"faker", "jinja2", "httpx", "phonenumbers", "pycountry", "mutagen"}
 
 
 def test_dialling_codes_from_the_code_table_match_each_regions_metadata() -> None:
