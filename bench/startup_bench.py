@@ -85,7 +85,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(cmd: list[str], port: int, ca: Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
+def timed(cmd: list[str], port: int, ca: Path, cwd: Path, env: dict[str, str]) -> Run:
     """ms from exec to the first stdout line and to the first 200; the server is stopped after."""
     banner: list[float] = []
     cpu = _children_cpu()
@@ -93,7 +93,7 @@ def timed(cmd: list[str], port: int, ca: Path, cwd: Path = ROOT, env: dict[str, 
     proc = subprocess.Popen(
         cmd,
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -152,6 +152,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="runs of each case (the median is shown)")
     parser.add_argument("--workers", type=int, default=1, help="the mock's --workers")
     parser.add_argument("--compare", type=Path, help="another checkout (with its .venv) to measure alike")
+    parser.add_argument(
+        "--cold-bytecode",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE as inherited: with it set, every start compiles the package",
+    )
     args = parser.parse_args()
 
     checkouts = [("", ROOT, sys.executable)]
@@ -163,17 +168,32 @@ def main() -> None:
         work = Path(tmp)
         bodies = work / "bodies.json"
         bodies.write_text(json.dumps({"getNodes": [200, "application/xml", "<response/>"]}))
+        env = {**os.environ, "BENCH_BODIES": str(bodies)}
+        if not args.cold_bytecode:
+            # bytecode as an installed package (pip compiles it) or a second start has it: written
+            # by a warm-up start into a folder of this run, never into the checkouts
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        bytecode = "cold (compiled at every start)" if env.get("PYTHONDONTWRITEBYTECODE") else "warm"
+
+        warm = work / "warm"
+        for _, cwd, python in checkouts:  # the warm-ups, not counted
+            port = free_port()
+            timed(mock_cmd(python, port, warm, warm / "certs", 1), port, warm / "certs" / "ca.crt", cwd, env)
+        port = free_port()
+        timed(raw_cmd(port, warm / "certs"), port, warm / "certs" / "ca.crt", ROOT, env)
+        shutil.rmtree(warm)
         for i in range(args.runs):
             for suffix, cwd, python in checkouts:
                 data, certs = work / f"data{i}{suffix}", work / f"certs{i}{suffix}"
                 for case in ("empty", "restart"):
                     port = free_port()
                     cmd = mock_cmd(python, port, data, certs, args.workers)
-                    runs.setdefault(case + suffix, []).append(timed(cmd, port, certs / "ca.crt", cwd))
+                    runs.setdefault(case + suffix, []).append(timed(cmd, port, certs / "ca.crt", cwd, env))
                 shutil.rmtree(data)
             port = free_port()
-            env = {"BENCH_BODIES": str(bodies)}
-            runs.setdefault("raw", []).append(timed(raw_cmd(port, certs), port, certs / "ca.crt", ROOT, env))
+            raw_run = timed(raw_cmd(port, certs), port, certs / "ca.crt", ROOT, env)
+            runs.setdefault("raw", []).append(raw_run)
             print(
                 f"run {i + 1}/{args.runs}: "
                 + "  ".join(f"{case} {r[-1].first_200_ms:.0f} ms" for case, r in runs.items()),
@@ -181,7 +201,8 @@ def main() -> None:
             )
     raw = statistics.median(r.first_200_ms for r in runs["raw"])
     print(
-        f"first answer after exec, median of {args.runs} (workers={args.workers}); ratio to raw's first 200"
+        f"first answer after exec, median of {args.runs} (workers={args.workers}, bytecode {bytecode}); "
+        "ratio to raw's first 200"
     )
     print(f"{'case':<16}{'banner ms':>11}{'first 200 ms':>14}{'min':>8}{'max':>8}{'cpu ms':>8}{'x raw':>8}")
     for case, rs in runs.items():
