@@ -3,10 +3,7 @@ and what the start-up banner shows (what is really loaded)."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from mock_iovox.app import open_databases
 from mock_iovox.auth import key_matches
 from mock_iovox.db import Account, ApiUser
 from mock_iovox.db.engine import Database
-from mock_iovox.fakes.fixtures import META_FIXTURE, FixtureError, declared_users, prepare, read_fixture
+from mock_iovox.fakes.fixtures import META_FIXTURE, FixtureError, declared_users, prepare
 from mock_iovox.settings import Settings
 
 
@@ -64,7 +61,7 @@ def prepare_checked(settings: Settings, databases: dict[str, Database]) -> list[
     for db in databases.values():
         _check_sqlite_writable(db)
     try:
-        warnings = _prepare_in_parallel(settings, databases)
+        warnings = prepare(settings, databases)
     except FixtureError as exc:
         raise StartupError(f"--fixture (MOCK_IOVOX_FIXTURE): {exc}") from exc
     except sa_exc.OperationalError as exc:
@@ -80,74 +77,6 @@ def prepare_checked(settings: Settings, databases: dict[str, Database]) -> list[
                 "be writable by this user"
             ) from exc
     return warnings
-
-
-def _fresh_sqlite(db: Database) -> bool:
-    """A new SQLite file (created empty when the engine was made): nothing to wait for, nothing to keep."""
-    name = db.engine.url.database
-    if db.engine.dialect.name != "sqlite" or not name or name == ":memory:":
-        return False
-    try:
-        return Path(name).stat().st_size == 0
-    except OSError:
-        return False
-
-
-def _prepare_in_parallel(settings: Settings, databases: dict[str, Database]) -> list[str]:
-    """`prepare`, with the fixture loads of new SQLite files side by side (issue 13: the first
-    start loads every environment; each load is CPU-bound Python, so a forked process takes the
-    later ones while this one loads the first).
-
-    The outcome is that of `prepare` alone: a helper's load commits only after this process has
-    loaded the first environment, and this process then runs `prepare` on the rest, which finds
-    them loaded — or, when a helper failed or was told to give up, loads them itself and reports
-    any problem as usual."""
-    first, *rest = databases.items()
-    if (
-        not rest
-        or not hasattr(os, "fork")
-        or threading.active_count() > 1  # a thread's locks would be copied held: serve has none yet
-        or not all(_fresh_sqlite(db) for db in databases.values())
-    ):
-        return prepare(settings, databases)
-    # made once, here, before the fork: the fixture's sections and what every load uses
-    read_fixture(settings.fixture)
-    import faker  # noqa: F401
-
-    from mock_iovox.numbering.countries import all_countries
-
-    all_countries()
-
-    go_read, go_write = os.pipe()
-    gc.freeze()  # the helper's collections then leave the inherited objects (and their pages) alone
-    pid = os.fork()
-    if pid == 0:  # the helper: load, then commit only when told to
-        os.close(go_write)
-        code = 1
-        try:
-            for _, db in rest:
-                db.engine.dispose(close=False)  # connections belong to the parent
-
-            def wait_for_go() -> None:
-                if os.read(go_read, 1) != b"1":
-                    raise RuntimeError("the first environment did not load")
-
-            prepare(settings, dict(rest), before_commit=wait_for_go)
-            code = 0
-        except BaseException:  # the parent loads it again and reports any problem
-            pass
-        finally:
-            os._exit(code)
-    gc.unfreeze()
-    os.close(go_read)
-    try:
-        warnings = prepare(settings, dict([first]))
-        with contextlib.suppress(BrokenPipeError):  # a helper that failed has gone already
-            os.write(go_write, b"1" * len(rest))
-    finally:
-        os.close(go_write)
-        os.waitpid(pid, 0)
-    return warnings + prepare(settings, dict(rest))
 
 
 def _check_sqlite_writable(db: Database) -> None:

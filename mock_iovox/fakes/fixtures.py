@@ -213,16 +213,11 @@ def declared_users(path: Path, env: str) -> list[tuple[str, str]]:
     return found
 
 
-def prepare(
-    settings: Settings,
-    databases: Mapping[str, Database],
-    before_commit: Callable[[], None] | None = None,
-) -> list[str]:
+def prepare(settings: Settings, databases: Mapping[str, Database]) -> list[str]:
     """Create the schema and load the fixture into every database that has not been loaded yet.
 
     Returns warnings: a database loaded from another fixture, or from this one before it was edited,
-    keeps its data (`mock-iovox reset` loads the fixture again). `before_commit` runs after a load,
-    inside its transaction (an exception there rolls the load back: mock_iovox.startup).
+    keeps its data (`mock-iovox reset` loads the fixture again).
     """
     fixture = read_fixture(settings.fixture)
     warnings = []
@@ -244,9 +239,6 @@ def prepare(
             for user in session.scalars(select(ApiUser)):  # databases of earlier versions held keys
                 if not is_hashed(user.secure_key):
                     user.secure_key = hash_key(user.secure_key)
-            if loaded_from is None and before_commit is not None:
-                session.flush()
-                before_commit()
     return warnings
 
 
