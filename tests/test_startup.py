@@ -60,3 +60,43 @@ def test_dialling_codes_from_the_code_table_match_each_regions_metadata() -> Non
     assert set(codes) == set(phonenumbers.SUPPORTED_REGIONS)
     assert codes == {r: phonenumbers.country_code_for_region(r) for r in phonenumbers.SUPPORTED_REGIONS}
     assert codes["GB"] == 44 and codes["US"] == codes["CA"] == 1
+
+
+def test_a_reused_faker_gives_the_data_of_a_new_one(tmp_path: Path) -> None:
+    """One Faker per thread, seeded again by each load: production's generated contacts are the
+    same after sandbox's load used it as from a thread whose Faker is new."""
+    import threading
+
+    from sqlalchemy import select
+
+    from mock_iovox.app import open_databases
+    from mock_iovox.db import Contact
+    from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.settings import Settings
+
+    fixture = tmp_path / "fixture.yaml"
+    account = "{name: A, users: [{username: U, secure_key: k}], generate: {contacts: 5}}"
+    fixture.write_text(
+        f"seed: 3\nenvironments:\n  sandbox:\n    accounts: [{account}]\n"
+        f"  production:\n    accounts: [{account}]\n"
+    )
+
+    def contacts(data: Path, env: str) -> list[tuple[str, ...]]:
+        settings = Settings(data_dir=data, fixture=fixture, env=env)
+        dbs = open_databases(settings)
+        prepare(settings, dbs)
+        with dbs["production"].sessions() as session:
+            rows = session.execute(
+                select(Contact.first_name, Contact.last_name, Contact.company, Contact.mobile_phone)
+            ).all()
+        for db in dbs.values():
+            db.dispose()
+        return [tuple(r) for r in rows]
+
+    after_sandbox = contacts(tmp_path / "both", "both")
+    alone: list[list[tuple[str, ...]]] = []
+    thread = threading.Thread(target=lambda: alone.append(contacts(tmp_path / "alone", "production")))
+    thread.start()
+    thread.join()
+    assert len(after_sandbox) == 5
+    assert alone == [after_sandbox]
