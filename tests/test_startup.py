@@ -100,3 +100,85 @@ def test_a_reused_faker_gives_the_data_of_a_new_one(tmp_path: Path) -> None:
     thread.join()
     assert len(after_sandbox) == 5
     assert alone == [after_sandbox]
+
+
+# --- workers forked from the master (serve --workers N) -----------------------------------------
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(p) for p in (task / "children").read_text().split()}
+    return found
+
+
+def _caught(pid: int) -> int:
+    """The signals whose handler is not the default (the SigCgt mask of /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return int(line.split()[1], 16)
+    raise AssertionError("no SigCgt")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.e2e
+@needs_proc
+def test_workers_are_forked_share_the_data_and_end_with_the_master(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from tests.helpers import PHP_HEADERS
+    from tests.server import start
+
+    srv = start(tmp_path, extra=("--workers", "2"), plain_http=False)
+    try:
+        workers = _children(srv.proc.pid)
+        assert len(workers) == 2
+        master_cmd = Path(f"/proc/{srv.proc.pid}/cmdline").read_bytes()
+        for pid in workers:  # forked: the master's command line, not multiprocessing's spawn_main
+            assert Path(f"/proc/{pid}/cmdline").read_bytes() == master_cmd
+            # the supervisor's handlers stayed with it: SIGHUP and SIGUSR1 are the default again
+            for sig in (signal.SIGHUP, signal.SIGUSR1):
+                assert _caught(srv.proc.pid) & (1 << (sig - 1))
+                assert not _caught(pid) & (1 << (sig - 1))
+        body = "<request><node><node_id>forked</node_id><node_name>F</node_name><node_type>T</node_type>"
+        with srv.client() as c:
+            created = c.post(
+                "/Nodes?v=3&method=createNodes", content=f"{body}</node></request>", headers=PHP_HEADERS
+            )
+            assert created.status_code == 201
+        for _ in range(6):  # fresh connections land on either worker: each sees the node
+            with srv.client() as c:
+                resp = c.get("/Nodes?v=3&method=getNodes&node_id=forked", headers=PHP_HEADERS)
+                assert resp.status_code == 200 and b"<node_id>forked</node_id>" in resp.content
+    finally:
+        srv.proc.kill()  # kill -9: the workers end by themselves (mock_iovox/lifeline.py)
+        srv.proc.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in workers)
+
+
+@pytest.mark.e2e
+@needs_proc
+def test_with_the_plain_http_listener_thread_workers_are_spawned(tmp_path: Path) -> None:
+    from tests.server import start, stop
+
+    srv = start(tmp_path, extra=("--workers", "2", "--env", "sandbox"))
+    try:
+        workers = _children(srv.proc.pid)
+        assert len(workers) >= 2
+        for pid in workers:
+            assert b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    finally:
+        stop(srv)
