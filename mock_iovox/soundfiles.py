@@ -19,8 +19,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mutagen.mp3 import MP3
-from mutagen.wave import WAVE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,6 +54,10 @@ def decode_base64(text: str) -> bytes | None:
 
 def sniff_audio(data: bytes) -> str | None:
     """The content type of `data` if it is MP3 or WAV audio with a length, else None."""
+    # imported at the first upload, not by every start (issue 13)
+    from mutagen.mp3 import MP3
+    from mutagen.wave import WAVE
+
     parser: Any = WAVE if data[:4] == b"RIFF" else MP3
     try:
         info = parser(io.BytesIO(data)).info

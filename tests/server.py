@@ -50,7 +50,9 @@ def start(
     http_port: int | None = None,
     extra: tuple[str, ...] = (),
     data_dir: Path | None = None,
+    plain_http: bool = True,
 ) -> Server:
+    """`plain_http=False`: no --http-port listener (its thread makes serve spawn its workers)."""
     port = port or free_port()
     http_port = http_port or free_port()
     tmp.mkdir(parents=True, exist_ok=True)
@@ -64,14 +66,13 @@ def start(
         "127.0.0.1",
         "--port",
         str(port),
-        "--http-port",
-        str(http_port),
         "--data-dir",
         str(data_dir or tmp / "data"),
         "--certs-dir",
         str(tmp / "certs"),
         "--log-level",
         "warning",
+        *(("--http-port", str(http_port)) if plain_http else ()),
         *extra,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_IOVOX_")}

@@ -140,7 +140,7 @@ def test_the_cache_drops_the_least_recently_used() -> None:
 
 
 def test_two_workers_never_answer_stale(tmp_path: Path) -> None:
-    srv = start(tmp_path, extra=("--workers", "2"))
+    srv = start(tmp_path, extra=("--workers", "2"), plain_http=False)  # forked workers
     url = "/Nodes?v=3&method=getNodes&node_id=shared"
     try:
         # fresh connections land on either worker: both keep the empty answer

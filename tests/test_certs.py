@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
+import pytest
 import uvicorn
 from cryptography import x509
 
@@ -115,3 +116,74 @@ def test_openssl_verifies_the_chain_for_its_names(tmp_path: Path) -> None:
         ):
             tls.sendall(b"x")
         thread.join()
+
+
+# --- issue 13: EC keys (start-up time) ----------------------------------------------------------
+
+
+def _handshake(paths: certs.CertPaths, client_ctx: ssl.SSLContext) -> str:
+    """A TLS handshake with the server certificate; the cipher the client got."""
+    import socket
+    import threading
+
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(paths.server_cert, paths.server_key)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        with (
+            socket.create_connection(listener.getsockname()) as raw,
+            client_ctx.wrap_socket(raw, server_hostname="localhost") as tls,
+        ):
+            cipher = tls.cipher()
+            tls.sendall(b"x")
+        thread.join()
+    assert cipher is not None
+    return cipher[0]
+
+
+def test_keys_are_ecdsa_p256_and_a_tls12_client_verifies_them(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    paths, _ = certs.ensure(tmp_path)
+    for cert_path, key_path in ((paths.ca_cert, paths.ca_key), (paths.server_cert, paths.server_key)):
+        public = x509.load_pem_x509_certificate(cert_path.read_bytes()).public_key()
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        assert public.curve.name == "secp256r1"
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+    leaf = x509.load_pem_x509_certificate(paths.server_cert.read_bytes())
+    usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and not usage.key_encipherment
+    # Ruby's gem pins TLS 1.2: an ECDHE-ECDSA suite, the chain verified against ca.crt
+    client = ssl.create_default_context(cafile=str(paths.ca_cert))
+    client.maximum_version = ssl.TLSVersion.TLSv1_2
+    assert _handshake(paths, client).startswith("ECDHE-ECDSA-")
+
+
+def test_an_rsa_ca_of_an_earlier_version_is_kept_and_signs_the_new_leaf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    with monkeypatch.context() as patched:  # certificates as an earlier version made them
+        patched.setattr(certs, "_new_key", lambda: rsa.generate_private_key(65537, 2048))
+        paths, _ = certs.ensure(tmp_path)
+    ca = paths.ca_cert.read_bytes()
+    assert isinstance(x509.load_pem_x509_certificate(ca).public_key(), rsa.RSAPublicKey)
+    paths, created = certs.ensure(tmp_path, ("mock.internal",))
+    assert created
+    assert paths.ca_cert.read_bytes() == ca  # clients that trust it keep working
+    leaf = x509.load_pem_x509_certificate(paths.server_cert.read_bytes())
+    assert isinstance(leaf.public_key(), ec.EllipticCurvePublicKey)
+    assert "mock.internal" in san_names(paths.server_cert)
+    _handshake(paths, ssl.create_default_context(cafile=str(paths.ca_cert)))

@@ -103,7 +103,7 @@ def _create_links_against_delete(server: Server, rounds: int = 6, writers: int =
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start(tmp_path_factory.mktemp("races"), extra=("--workers", "2"))
+    srv = start(tmp_path_factory.mktemp("races"), extra=("--workers", "2"), plain_http=False)
     yield srv
     stop(srv)
 

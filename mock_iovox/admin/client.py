@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # imported when a client is made: the server imports this module for HEADER
+    import httpx
 
 #: the header carrying the admin key (mock_iovox/admin/api.py)
 HEADER = "x-mock-admin-key"
@@ -38,6 +39,8 @@ class Control:
         self._own = client is None
         headers = {HEADER: admin_key} if admin_key else {}
         if client is None:
+            import httpx
+
             verify: Any = ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
             client = httpx.Client(base_url=base_url, verify=verify, timeout=timeout)
         self.http = client

@@ -8,8 +8,9 @@ may give once as `?key=…` (it is then kept in a cookie for the session).
 from __future__ import annotations
 
 import hmac
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -18,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.templating import Jinja2Templates
 
 from mock_iovox import clock
 from mock_iovox.admin import journal
@@ -28,10 +28,20 @@ from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
 from mock_iovox.db.engine import Database
 
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
+
 COOKIE = "mock_iovox_admin_key"
 RECENT_CALLS = 20
 RECENT_REQUESTS = 20
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@cache
+def templates() -> Jinja2Templates:
+    """The templates, made at the first page (Jinja2's import is not paid by a server start)."""
+    from starlette.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 class Dashboard:
@@ -61,7 +71,7 @@ class Dashboard:
         return refused if refused is not None else self._db(request)
 
     def _page(self, request: Request, name: str, context: dict[str, Any]) -> Response:
-        response = templates.TemplateResponse(
+        response = templates().TemplateResponse(
             request,
             name,
             {"base": "/__mock__", "environments": sorted(self.plane.databases), **context},

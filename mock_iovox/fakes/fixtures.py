@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import ipaddress
 import pkgutil
+import threading
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -94,11 +94,24 @@ class Fixture:
     environments: Mapping[str, Mapping[str, Any]]
 
 
+#: fixtures already parsed, by (path, sha256 of the bytes): a start reads its fixture three times
+#: (the load, and the banner's keys of each environment); a changed file is parsed again
+_PARSED: dict[tuple[Path, str], Fixture] = {}
+
+
 def read_fixture(path: Path) -> Fixture:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"cannot read fixture {path}: {exc.strerror}") from exc
+    key = (path, hashlib.sha256(raw).hexdigest())
+    if key not in _PARSED:
+        _PARSED.clear()  # one fixture is in use at a time
+        _PARSED[key] = _parse(path, raw, key[1])
+    return _PARSED[key]
+
+
+def _parse(path: Path, raw: bytes, sha256: str) -> Fixture:
     try:
         data = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
@@ -117,7 +130,7 @@ def read_fixture(path: Path) -> Fixture:
     if not isinstance(seed, int):
         raise FixtureError(f"{path}: 'seed' must be an integer")
     check_keys(data, path)
-    return Fixture(path, hashlib.sha256(raw).hexdigest(), seed, epoch, data["environments"])
+    return Fixture(path, sha256, seed, epoch, data["environments"])
 
 
 #: The keys each part of a fixture may hold (sections registered by other modules are added to the
@@ -277,6 +290,20 @@ def load_into(session: Session, env: str, fixture: Fixture) -> None:
     )
 
 
+_FAKERS = threading.local()
+
+
+def _faker() -> Any:
+    """This thread's Faker: one per thread, since making one costs ~15 ms and a start loads two
+    environments; imported by the first load only, so a restart does not pay for the import."""
+    faker = getattr(_FAKERS, "faker", None)
+    if faker is None:
+        from faker import Faker
+
+        faker = _FAKERS.faker = Faker("en_GB")
+    return faker
+
+
 class Loader:
     """Loads one environment; section functions use its session, clock (`stamp`) and Faker."""
 
@@ -285,8 +312,8 @@ class Loader:
         self.epoch = epoch
         self.tick = 0
         self.where = where
-        self.faker = Faker("en_GB")
-        self.faker.seed_instance(seed)
+        self.faker = _faker()
+        self.faker.seed_instance(seed)  # as a new instance seeded so: the same values
 
     def stamp(self) -> datetime:
         # strictly increasing creation times: "creation order" is then well defined

@@ -23,7 +23,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from mock_iovox.db import Account, Link, VoxNumber
 from mock_iovox.db.numbering import NumberRegion
@@ -74,36 +74,44 @@ def load_stock(loader: Loader, data: Any, place: str) -> None:
     rng = random.Random()
     rng.setstate(loader.faker.random.getstate())
     seed = str(rng.getrandbits(64))
+    # bulk INSERTs (issue 13: ORM objects cost ~25 ms of each first load); rows in the same order,
+    # so the same primary keys, as when each was added
+    regions: list[dict[str, Any]] = []
+    numbers: list[dict[str, Any]] = []
     for key, region in plan.items():
         if key not in counts:
             continue
-        loader.session.add(
-            NumberRegion(
-                alpha2=region.alpha2,
-                country_code=region.country_code,
-                country_name=region.country_name,
-                number_type=region.number_type,
-                area_code=region.area_code,
-                city=region.city,
-                state=region.state,
-                cost=region.cost,
-                require_purchase_info=region.purchase_info,
-                lat=region.lat,
-                lon=region.lon,
-            )
+        regions.append(
+            {
+                "alpha2": region.alpha2,
+                "country_code": region.country_code,
+                "country_name": region.country_name,
+                "number_type": region.number_type,
+                "area_code": region.area_code,
+                "city": region.city,
+                "state": region.state,
+                "cost": region.cost,
+                "require_purchase_info": region.purchase_info,
+                "lat": region.lat,
+                "lon": region.lon,
+            }
         )
-        loader.session.add_all(
-            VoxNumber(
-                number=number,
-                country_code=region.country_code,
-                country_name=region.country_name,
-                area_code=region.area_code,
-                city=region.city,
-                state=region.state,
-                number_type=region.number_type,
-            )
+        numbers.extend(
+            {
+                "number": number,
+                "country_code": region.country_code,
+                "country_name": region.country_name,
+                "area_code": region.area_code,
+                "city": region.city,
+                "state": region.state,
+                "number_type": region.number_type,
+            }
             for number in region.sample(counts[key], seed)
         )
+    if regions:
+        loader.session.execute(insert(NumberRegion), regions)
+    if numbers:
+        loader.session.execute(insert(VoxNumber), numbers)
     loader.session.flush()
 
 
