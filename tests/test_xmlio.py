@@ -161,3 +161,26 @@ def test_shapes_always_list_and_split() -> None:
         "sound_file": ["a", "b"]
     }
     assert xmlio.to_json_data("response", tree)["response"]["one"]["days"] == {"day": "MON"}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"id": "7", "name": "Leeds", "empty": "", "more": "x"},
+        {"id": "7", "name": "Fish & Chips <ltd>", "empty": ""},
+        {"id": "7", "count": 3, "flag": True, "none": None},
+        {"@status": "400", "#text": "message"},
+        {"id": "7", "nested": {"a": "b"}},
+        {"id": "7", "many": ["a", "b"]},
+        {},
+    ],
+)
+def test_the_flat_record_path_writes_what_the_leaf_path_writes(
+    record: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mock_iovox import xmlio
+
+    tree = {"results": {"result": [record, record]}}
+    fast = xmlio.render_xml("response", tree)
+    monkeypatch.setattr(xmlio, "_flat", lambda name, value: None)
+    assert fast == xmlio.render_xml("response", tree)
