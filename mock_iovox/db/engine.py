@@ -7,7 +7,6 @@ import fcntl
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,12 +130,8 @@ class WriteLock:
     this process on a reentrant lock, and the processes sharing a SQLite file (`--workers N`, other
     instances) on an flock of a file next to it. SQLite's own busy handler sleeps 1, 2, 5 … 100 ms
     between tries and favours nobody: with two workers a write waited up to 1.5 s (issue 13), and
-    the event loop's journal commits came often enough to push a writer up that ladder. A writer
-    here tries the flock again within 2 ms of its release, for at most WAIT seconds.
-    `acquire(blocking=False)` never waits."""
-
-    #: seconds a writer waits for another process's hold before it goes on (as SQLite's busy timeout)
-    WAIT = _BUSY_MS / 1000
+    the event loop's journal commits came often enough to push a writer up that ladder. The kernel
+    wakes an flock's waiter as soon as it is free. `acquire(blocking=False)` never waits."""
 
     def __init__(self, path: str | None) -> None:
         self.path = path
@@ -144,7 +139,6 @@ class WriteLock:
         self._depth = 0  # holds by the owning thread (only it runs while the RLock is held)
         self._fd: int | None = None
         self._pid = 0
-        self._locked = False
 
     def _file(self) -> int:
         assert self.path is not None
@@ -158,44 +152,19 @@ class WriteLock:
             return False
         if self._depth == 0 and self.path is not None:
             try:
-                got = self._flock(blocking)
-            except BaseException:  # the file failed
+                fcntl.flock(self._file(), fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BaseException:  # held by another process (non-blocking), or the file failed
                 self._threads.release()
+                if not blocking:
+                    return False
                 raise
-            if not got:
-                self._threads.release()
-                return False
         self._depth += 1
         return True
 
-    def _flock(self, blocking: bool) -> bool:
-        """The file's lock; when blocking, tried at shrinking intervals (50 us up to 2 ms) for at most
-        WAIT seconds, after which the writer goes on and SQLite's own busy timeout has the last word
-        (a stuck holder, e.g. a `mock-iovox seed` in another process, never hangs the server)."""
-        fd = self._file()
-        deadline = None
-        pause = 0.00005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._locked = True
-                return True
-            except BlockingIOError:
-                if not blocking:
-                    return False
-            now = time.monotonic()
-            deadline = now + self.WAIT if deadline is None else deadline
-            if now >= deadline:
-                self._locked = False  # held without the file's lock: SQLite decides
-                return True
-            time.sleep(pause)
-            pause = min(pause * 2, 0.002)
-
     def release(self) -> None:
         self._depth -= 1
-        if self._depth == 0 and self._locked and self._fd is not None:
+        if self._depth == 0 and self.path is not None and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
-            self._locked = False
         self._threads.release()
 
     def __enter__(self) -> WriteLock:
