@@ -131,7 +131,12 @@ class WriteLock:
     instances) on an flock of a file next to it. SQLite's own busy handler sleeps 1, 2, 5 … 100 ms
     between tries and favours nobody: with two workers a write waited up to 1.5 s (issue 13), and
     the event loop's journal commits came often enough to push a writer up that ladder. The kernel
-    wakes an flock's waiter as soon as it is free. `acquire(blocking=False)` never waits."""
+    wakes an flock's waiter as soon as it is free. `acquire(blocking=False)` never waits.
+
+    A blocking acquire has no time limit: a holder is a writer inside its transaction, which SQLite
+    bounds, or a process that died (the kernel releases its flock); only a holder stopped outright
+    (SIGSTOP, a debugger) makes writers wait for it. Polling with a deadline instead was measured:
+    with two workers the poller starved (writes waited past 100 ms) where the kernel's queue did not."""
 
     def __init__(self, path: str | None) -> None:
         self.path = path
