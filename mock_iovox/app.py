@@ -118,8 +118,9 @@ class VendorEndpoint:
     rules (where any exist), the answer (kept in memory, or admitted on the event loop when the
     caller is known, then one thread hop for the handler), the journal row, the log line.
 
-    The hot path of issue 13: a kept GET answer costs one read of the database's generations and
-    clock, dictionary look-ups and the journal row, all on the event loop."""
+    The hot path of issue 13: a kept GET answer costs at most one read of the database's
+    generations and clock (none while no other connection has committed), dictionary look-ups and
+    its share of a journal commit, all on the event loop."""
 
     def __init__(self, settings: Settings, dispatcher: Dispatcher, hooks: VendorHooks) -> None:
         self.settings = settings
@@ -129,15 +130,17 @@ class VendorEndpoint:
         weakref.finalize(self, self.threads.close)  # an app dropped without its lifespan (tests)
         # the event loop's own connections (SQLite files): the state read, the journal rows
         self.views = {env: cache.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
-        self.journals = {
-            env: None
-            if view is None
-            else journal.GroupCommit(
-                view, db.write_lock, settings.journal_size, db.checkpoint_in_background()
+        # the loop's journal commits (and, for a SQLite file, WAL checkpoints in a thread)
+        self.journals: dict[str, journal.GroupCommit | None] = {}
+        for env, view in self.views.items():
+            db = dispatcher.databases[env]
+            self.journals[env] = (
+                None
+                if view is None
+                else journal.GroupCommit(
+                    view, db.write_lock, settings.journal_size, db.checkpoint_in_background()
+                )
             )
-            for env, view in self.views.items()
-            for db in [dispatcher.databases[env]]
-        }
         # query strings as sent -> their items (a client repeats the same few; never changed by users)
         self._queries: dict[str, list[tuple[str, str]]] = {}
 
@@ -172,7 +175,7 @@ class VendorEndpoint:
             reply = None
         note["ms"] = round((time.perf_counter() - started) * 1000, 1)
         if reply is not None and reqlog.REQUESTS.isEnabledFor(logging.DEBUG):
-            note.update(query=scope["query_string"].decode("latin-1"), bytes=len(reply.out.body))
+            note.update(query=raw_query, bytes=len(reply.out.body))
         reqlog.emit(note, note.pop("fault", None))
         if reply is None:
             return

@@ -92,37 +92,15 @@ def test_a_name_outside_the_constraints_gets_a_new_ca(tmp_path: Path) -> None:
 
 
 def test_openssl_verifies_the_chain_for_its_names(tmp_path: Path) -> None:
-    import socket
-    import threading
-
     paths, _ = certs.ensure(tmp_path)
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(paths.server_cert, paths.server_key)
-    client_ctx = ssl.create_default_context(cafile=str(paths.ca_cert))
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-
-        def serve() -> None:
-            conn, _ = listener.accept()
-            with server_ctx.wrap_socket(conn, server_side=True) as tls:
-                tls.recv(1)
-
-        thread = threading.Thread(target=serve)
-        thread.start()
-        with (
-            socket.create_connection(listener.getsockname()) as raw,
-            client_ctx.wrap_socket(raw, server_hostname="sandboxapi.iovox.com") as tls,
-        ):
-            tls.sendall(b"x")
-        thread.join()
+    _handshake(paths, ssl.create_default_context(cafile=str(paths.ca_cert)), "sandboxapi.iovox.com")
 
 
 # --- issue 13: EC keys (start-up time) ----------------------------------------------------------
 
 
-def _handshake(paths: certs.CertPaths, client_ctx: ssl.SSLContext) -> str:
-    """A TLS handshake with the server certificate; the cipher the client got."""
+def _handshake(paths: certs.CertPaths, client_ctx: ssl.SSLContext, hostname: str = "localhost") -> str:
+    """A TLS handshake with the server certificate for `hostname`; the cipher the client got."""
     import socket
     import threading
 
@@ -141,7 +119,7 @@ def _handshake(paths: certs.CertPaths, client_ctx: ssl.SSLContext) -> str:
         thread.start()
         with (
             socket.create_connection(listener.getsockname()) as raw,
-            client_ctx.wrap_socket(raw, server_hostname="localhost") as tls,
+            client_ctx.wrap_socket(raw, server_hostname=hostname) as tls,
         ):
             cipher = tls.cipher()
             tls.sendall(b"x")

@@ -43,20 +43,24 @@ _INSERT = f"INSERT INTO mock_journal ({_COLUMNS}) VALUES ({', '.join(['?'] * len
 _TRIM = "DELETE FROM mock_journal WHERE id <= ?"
 
 
+def _append(raw: Any, size: int, rows: Sequence[tuple[Any, ...]], qmark: bool = True) -> None:
+    """Insert `rows` on a driver connection (in its open transaction), trimming the ring when an
+    id crosses a multiple of TRIM_EVERY."""
+    insert = _INSERT if qmark else _INSERT.replace("?", "%s") + " RETURNING id"
+    trim = 0
+    for row in rows:
+        new_id = raw.execute(insert, row).lastrowid if qmark else raw.execute(insert, row).fetchone()[0]
+        if new_id and new_id % TRIM_EVERY == 0:
+            trim = new_id
+    if trim:
+        raw.execute(_TRIM if qmark else _TRIM.replace("?", "%s"), (trim - size,))
+
+
 def record(conn: Connection, size: int, row: tuple[Any, ...]) -> None:
     """Add one row (values in `_COLUMNS` order) in `conn`'s transaction, trimming the ring now and
     then. Straight on the driver's connection (no SQLAlchemy statement: ~30 us each; this runs on
     every vendor request, bench/asgi_bench.py); the journal bumps no generation anyway."""
-    raw: Any = conn.connection.driver_connection
-    if conn.dialect.paramstyle == "qmark":
-        new_id = raw.execute(_INSERT, row).lastrowid
-        trim = _TRIM
-    else:
-        found = raw.execute(_INSERT.replace("?", "%s") + " RETURNING id", row).fetchone()
-        new_id = found[0]
-        trim = _TRIM.replace("?", "%s")
-    if new_id % TRIM_EVERY == 0:
-        raw.execute(trim, (new_id - size,))
+    _append(conn.connection.driver_connection, size, [row], qmark=conn.dialect.paramstyle == "qmark")
 
 
 def try_record(conn: sqlite3.Connection, size: int, rows: Sequence[tuple[Any, ...]]) -> bool:
@@ -67,13 +71,7 @@ def try_record(conn: sqlite3.Connection, size: int, rows: Sequence[tuple[Any, ..
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            trim = 0
-            for row in rows:
-                new_id = conn.execute(_INSERT, row).lastrowid or 0
-                if new_id % TRIM_EVERY == 0:
-                    trim = new_id
-            if trim:
-                conn.execute(_TRIM, (trim - size,))
+            _append(conn, size, rows)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
