@@ -377,22 +377,36 @@ def test_journal_ring_holds_the_newest_rows_across_trims(settings: Settings) -> 
     small.close()
 
 
-def test_journal_row_waits_for_a_held_write_lock(api: Api) -> None:
-    """The row is written on the event loop only when the write lock is free; otherwise a thread
-    waits for it, and the row is there once the answer is back."""
+def test_journal_row_waits_for_a_held_write_lock(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row is written on the event loop only when the write lock is free; while another
+    connection holds it, a thread waits for it, and the row is there once the answer is back.
+    (Released by an untimed wait on that thread's start, so it holds under faketime as well.)"""
+    from mock_iovox.admin.hooks import VendorHooks
+
     db_file = api.settings.data_dir / "sandbox.sqlite3"
     holder = sqlite3.connect(db_file, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
-    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
-    release.start()
-    started = time.perf_counter()
+    waiting = threading.Event()
+    real_write = VendorHooks.write
+
+    def write(self: VendorHooks, db: Any, row: Any) -> None:
+        waiting.set()  # the loop gave up: the row goes to a thread, which waits for the lock
+        real_write(self, db, row)
+
+    monkeypatch.setattr(VendorHooks, "write", write)
+
+    def release() -> None:
+        waiting.wait()
+        holder.execute("COMMIT")
+
+    releaser = threading.Thread(target=release)
+    releaser.start()
     assert api.get("Nodes", "getNodes", {"node_id": "westbourne"}).status_code == 200
-    waited = time.perf_counter() - started
-    release.join()
+    releaser.join()
     holder.close()
+    assert waiting.is_set()
     entries = ok(admin(api, "GET", "/journal"))["entries"]
     assert [dict(parse_qsl(e["query"])).get("node_id") for e in entries] == ["westbourne"]
-    assert waited >= 0.2  # the answer came after the row, so after the lock was released
 
 
 def test_journal_row_waits_on_the_event_loop_for_a_short_write(

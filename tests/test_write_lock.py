@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-import time
 from pathlib import Path
 
 from mock_iovox.db.engine import WriteLock
@@ -13,7 +12,7 @@ from mock_iovox.db.engine import WriteLock
 def _hold(lock: WriteLock, held: object, release: object) -> None:
     with lock:  # the parent's object, inherited by the fork
         held.set()  # type: ignore[attr-defined]
-        release.wait(10)  # type: ignore[attr-defined]
+        release.wait()  # type: ignore[attr-defined]
 
 
 def test_another_process_holding_it_keeps_this_one_out(tmp_path: Path) -> None:
@@ -25,17 +24,25 @@ def test_another_process_holding_it_keeps_this_one_out(tmp_path: Path) -> None:
     held, release = context.Event(), context.Event()
     child = context.Process(target=_hold, args=(lock, held, release))
     child.start()
+    released = False
+    got_it_after_release: list[bool] = []
+
+    def blocking_writer() -> None:
+        with lock:  # a blocking acquire waits for the other process
+            got_it_after_release.append(released)
+
     try:
-        assert held.wait(10)
+        held.wait()  # untimed waits only: the test holds under faketime too
         assert not lock.acquire(blocking=False)  # its own file description, not the parent's
-        started = time.monotonic()
-        threading.Timer(0.2, release.set).start()
-        with lock:  # a blocking acquire waits for the other process, and no longer
-            waited = time.monotonic() - started
-        assert 0.15 < waited < 5
+        writer = threading.Thread(target=blocking_writer)
+        writer.start()
+        released = True
+        release.set()
+        writer.join()
+        assert got_it_after_release == [True]
     finally:
         release.set()
-        child.join(10)
+        child.join()
 
 
 def test_threads_queue_and_the_owner_may_enter_again(tmp_path: Path) -> None:
