@@ -36,8 +36,9 @@ from mock_iovox.dispatch import (
     internal_error,
 )
 from mock_iovox.errors import VendorError
+from mock_iovox.handlers.base import ALONE
 from mock_iovox.settings import Settings, from_environ
-from mock_iovox.threads import HandlerThreads
+from mock_iovox.threads import Batches, HandlerThreads
 
 log = logging.getLogger("mock_iovox")
 
@@ -127,6 +128,8 @@ class VendorEndpoint:
         self.dispatcher = dispatcher
         self.hooks = hooks
         self.threads = HandlerThreads(settings.handler_threads)
+        # writes of one database that queue together share a transaction (Dispatcher.run_batch)
+        self.batches = {env: Batches(self.threads, dispatcher.run_batch) for env in dispatcher.databases}
         weakref.finalize(self, self.threads.close)  # an app dropped without its lifespan (tests)
         # the event loop's own connections (SQLite files): the state read, the journal rows
         self.views = {env: cache.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
@@ -240,8 +243,12 @@ class VendorEndpoint:
             recorded = True
 
         journal_here = record if self.settings.journal_size > 0 else None
-        out = await self.threads.run(self.dispatcher.run, admitted, body, note, journal_here)
-        group = self.journals[admitted.db.env]
+        env = admitted.db.env
+        if admitted.method.verb is Verb.GET or admitted.method.key in ALONE:
+            out = await self.threads.run(self.dispatcher.run, admitted, body, note, journal_here)
+        else:
+            out = await self.batches[env].run((admitted, body, note, journal_here))
+        group = self.journals[env]
         if group is not None and admitted.method.verb is not Verb.GET:
             group.touch(asyncio.get_running_loop())  # its commit counts for the WAL's checkpoints
         # a transaction that failed after the row was made committed neither (a 500)

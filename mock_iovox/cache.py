@@ -111,6 +111,13 @@ def _on_execute(
         info[_AUTH_BUMPED] = transaction
 
 
+def forget_bumps(conn: Connection) -> None:
+    """After a ROLLBACK TO SAVEPOINT that may have undone this transaction's bumps: the next write
+    bumps again (a counter bumped twice in a transaction is as good as once)."""
+    conn.info.pop(_BUMPED, None)
+    conn.info.pop(_AUTH_BUMPED, None)
+
+
 def track_writes(engine: Engine) -> None:
     """Bump the generations in every transaction of `engine` that writes."""
     if not event.contains(engine, "before_cursor_execute", _on_execute):

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from mock_iovox import auth, cache, errors, xmlio
 from mock_iovox.catalog import find_interface
 from mock_iovox.catalog.model import Method, Response, Verb
+from mock_iovox.clock import ClockState
 from mock_iovox.db.engine import Database
 from mock_iovox.errors import ErrorList, IovoxError, VendorError
 from mock_iovox.handlers import HANDLERS
@@ -31,6 +33,11 @@ T = TypeVar("T")
 BeforeCommit = Callable[[Session, "Outgoing"], None]
 #: routed requests kept by `Dispatcher._route`
 ROUTES_KEPT = 4096
+#: one request of a batch of writes: the request, its body, its log note, its journal hook
+Write = tuple["Admitted", bytes, Note, BeforeCommit | None]
+_SAVEPOINT = "SAVEPOINT mock_iovox_request"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT mock_iovox_request"
+_RELEASE = "RELEASE SAVEPOINT mock_iovox_request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,26 +251,106 @@ class Dispatcher:
         with db.transaction(write=not reading) as session:
             # a reader's clock is the one read with the generations; a writer's, the one it locked
             now = admitted.state.clock.now() if reading else cache.read_state_in(session).clock.now()
-            ctx = Ctx(
-                method=method,
-                env=db.env,
-                session=session,
-                account_pk=caller.account_pk,
-                username=caller.username,
-                settings=self.settings,
-                now=now,
+            return self._handle(admitted, body, session, now, before_commit, key)
+
+    def _handle(
+        self,
+        admitted: Admitted,
+        body: bytes,
+        session: Session,
+        now: datetime,
+        before_commit: BeforeCommit | None,
+        key: tuple[object, ...] | None = None,
+    ) -> Outgoing:
+        """Stage 6, the handler and the answer, in the caller's transaction."""
+        method, db, caller = admitted.method, admitted.db, admitted.caller
+        ctx = Ctx(
+            method=method,
+            env=db.env,
+            session=session,
+            account_pk=caller.account_pk,
+            username=caller.username,
+            settings=self.settings,
+            now=now,
+        )
+        read_request(ctx, admitted.query, body)
+        handler = HANDLERS.get(method.key)
+        if handler is None:
+            raise IovoxError.one(errors.NOT_IMPLEMENTED, status=501, method=method.name)
+        result = handler(ctx)
+        out = render(ctx, result)
+        if before_commit is not None and method.verb is not Verb.GET:
+            before_commit(session, out)
+        if key is not None and out.status < 300:
+            self.caches[db.env].keep_answer(
+                key, answer_entry(ctx, admitted.state.generation, out), len(out.body)
             )
-            read_request(ctx, admitted.query, body)
-            handler = HANDLERS.get(method.key)
-            if handler is None:
-                raise IovoxError.one(errors.NOT_IMPLEMENTED, status=501, method=method.name)
-            result = handler(ctx)
-            out = render(ctx, result)
-            if before_commit is not None and not reading:
-                before_commit(session, out)
-            if key is not None and out.status < 300:
-                kept.keep_answer(key, answer_entry(ctx, admitted.state.generation, out), len(out.body))
-            return out
+        return out
+
+    def run_batch(self, writes: Sequence[Write]) -> list[Outgoing]:
+        """Writing requests of one database that queued together, in one transaction (issue 13):
+        one BEGIN, one COMMIT and one hop of the event loop for all of them. Each runs in its own
+        SAVEPOINT, in arrival order: one that fails is rolled back to it and answers its error,
+        the others are untouched, exactly as if each had had its own transaction (the write lock
+        is held throughout, so nobody sees between them). The answers are sent after the COMMIT.
+
+        A failure of the batch itself (its BEGIN or COMMIT, or a fault that ended the whole
+        transaction, such as a failed ORM flush) runs every request again, each in its own
+        transaction: nothing of the batch was committed or answered. So a method batched must
+        have no effect outside the database (`handles(..., alone=True)` says it has one)."""
+        if len(writes) == 1:
+            return [self.run(*writes[0])]
+        saved = [dict(note) for _, _, note, _ in writes]
+        try:
+            return self._batch(writes)
+        except Exception:
+            log.debug("a batch of %d writes failed as a whole: each runs alone", len(writes), exc_info=True)
+        for (_, _, note, _), before in zip(writes, saved, strict=True):
+            note.clear()
+            note.update(before)
+        return [self.run(*write) for write in writes]
+
+    def _batch(self, writes: Sequence[Write]) -> list[Outgoing]:
+        outs: list[Outgoing] = []
+        with writes[0][0].db.transaction(write=True) as session:
+            conn = session.connection()
+            raw: Any = conn.connection.driver_connection
+            clock = cache.read_state_in(session).clock
+            for write in writes:
+                raw.execute(_SAVEPOINT)
+                out, failed = self._in_savepoint(session, clock, write)
+                outs.append(out)
+                if failed:
+                    # raises when the whole transaction is gone (the batch then runs again)
+                    raw.execute(_ROLLBACK_TO)
+                    if not session.is_active:
+                        raise BatchBroken("the session's transaction ended inside a request")
+                    session.expunge_all()  # what the failed handler loaded or changed in memory
+                    cache.forget_bumps(conn)  # its generation bump went with it
+                raw.execute(_RELEASE)
+        return outs
+
+    def _in_savepoint(self, session: Session, clock: ClockState, write: Write) -> tuple[Outgoing, bool]:
+        """One request of a batch: its answer, and whether it failed (its savepoint is then
+        rolled back by the caller)."""
+        admitted, body, note, before_commit = write
+        failed = False
+
+        def step(_: Note) -> Outgoing:
+            nonlocal failed
+            try:
+                out = self._handle(admitted, body, session, clock.now(), before_commit)
+                session.flush()  # an ORM write fails here, inside its own savepoint
+                return out
+            except BaseException:
+                failed = True
+                raise
+
+        return self._guarded(admitted.req, note, step), failed
+
+
+class BatchBroken(Exception):
+    """A batch's transaction ended before its COMMIT (Dispatcher.run_batch)."""
 
 
 def answer_key(caller: auth.Caller, method: Method, query: Mapping[str, list[str]]) -> tuple[object, ...]:

@@ -173,10 +173,14 @@ def check_ids(
 
 Handler = Callable[[Ctx], HandlerResult]
 HANDLERS: dict[tuple[str, str], Handler] = {}
+#: writing methods that never share a transaction with other requests (see `handles`)
+ALONE: set[tuple[str, str]] = set()
 
 
-def handles(interface: str, method: str) -> Callable[[Handler], Handler]:
-    """Register the handler of one catalogue method (the catalogue entry must exist)."""
+def handles(interface: str, method: str, alone: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of one catalogue method (the catalogue entry must exist). `alone`: a
+    writing method whose effect reaches outside the database (a thread, a callback, a webhook) never
+    shares a transaction with other requests (Dispatcher.run_batch may run a batch's requests twice)."""
     if find_method(interface, method) is None:
         raise LookupError(f"{interface}.{method} is not in the catalogue")
 
@@ -184,6 +188,8 @@ def handles(interface: str, method: str) -> Callable[[Handler], Handler]:
         if (interface, method) in HANDLERS:
             raise LookupError(f"{interface}.{method} has two handlers")
         HANDLERS[(interface, method)] = fn
+        if alone:
+            ALONE.add((interface, method))
         return fn
 
     return register

@@ -14,7 +14,7 @@ from mock_iovox.xmlio import Tree
 MAX_DELAY = 525_600
 
 
-@handles("Calling", "initiateCall")
+@handles("Calling", "initiateCall", alone=True)  # the call flow may make an HTTP request
 def initiate_call(ctx: Ctx) -> Tree:
     engine.run_due(ctx.session, ctx.now)
     ctx.check()  # the payload reader's problems (Link ID Empty, Delay … not an integer) come alone

@@ -119,7 +119,7 @@ def _check_callback_url(ctx: Ctx) -> str:
     return str(url)
 
 
-@handles("Purchase", "purchaseVoxNumbers")
+@handles("Purchase", "purchaseVoxNumbers", alone=True)  # its callback starts a thread
 def purchase_voxnumbers(ctx: Ctx) -> Tree:
     total = len(ctx.items)
     callback_url = _check_callback_url(ctx)
