@@ -312,7 +312,7 @@ class Dispatcher:
 
     def _batch(self, writes: Sequence[Write]) -> list[Outgoing]:
         outs: list[Outgoing] = []
-        with writes[0][0].db.transaction(write=True) as session:
+        with writes[0][0].db.transaction(write=True, requests=len(writes)) as session:
             conn = session.connection()
             raw: Any = conn.connection.driver_connection
             clock = cache.read_state_in(session).clock

@@ -100,8 +100,9 @@ class Checkpoints:
         self._commits = 0
         self._running = threading.Lock()
 
-    def committed(self) -> None:
-        self._commits += 1
+    def committed(self, count: int = 1) -> None:
+        """`count` commits' worth of WAL pages were written (a batch of requests counts each)."""
+        self._commits += count
         if self._commits >= self.EVERY:
             self._start()
 
@@ -224,9 +225,10 @@ class Database:
         Base.metadata.drop_all(self.engine)
 
     @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Session]:
+    def transaction(self, write: bool = False, requests: int = 1) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any exception.
-        `write`: the transaction holds the database's write lock from its first statement."""
+        `write`: the transaction holds the database's write lock from its first statement.
+        `requests`: how many requests' writes it holds (a batch's), counted towards checkpoints."""
         if not write:
             with self.sessions() as session, session.begin():
                 yield session
@@ -236,7 +238,7 @@ class Database:
             with self.write_sessions() as session, session.begin():
                 yield session
             if self._background and self.checkpoints is not None:
-                self.checkpoints.committed()
+                self.checkpoints.committed(requests)
 
     def checkpoint_in_background(self) -> Checkpoints | None:
         """A serving process: no connection of this database checkpoints the WAL in its own commit
