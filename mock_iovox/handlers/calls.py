@@ -127,7 +127,12 @@ def _seconds_text(value: Any) -> str:
 
 
 def _duration(value: Any) -> str:
-    return metrics.hms(int(value or 0))
+    return _hms(int(value or 0))
+
+
+#: a call's durations are a few thousand distinct seconds: formatted once each (a cold page of
+#: getCallData formats two per row)
+_hms = lru_cache(maxsize=8192)(metrics.hms)
 
 
 #: element -> its text from the raw value, for the fields `_decorate_cdrs` formats
