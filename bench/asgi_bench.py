@@ -5,7 +5,9 @@ raw ASGI app answering the same bytes called the same way (one event loop, one r
     .venv/bin/python bench/asgi_bench.py --rounds 5 --requests 3000
 
 Prints microseconds per request (median of the rounds) and the difference to the raw app: what the
-mock adds to what uvicorn and TLS cost anyway (bench.py measures those too, over the wire).
+mock adds to what uvicorn and TLS cost anyway (bench.py measures those too, over the wire). The
+"x16" row sends the write mix from 16 clients at once: writes that queue together share a
+transaction (Dispatcher.run_batch).
 """
 
 from __future__ import annotations
@@ -108,6 +110,24 @@ async def timed(app: App, requests: list[Request]) -> float:
     return (time.perf_counter() - started) / len(requests) * 1e6
 
 
+async def timed_streams(app: App, requests: list[Request], streams: int) -> float:
+    """Microseconds per request with `streams` clients at once, each sending its share in order (a
+    node's create, update and delete stay in one stream): writes then queue into shared
+    transactions (Dispatcher.run_batch), as under bench.py's 16 connections."""
+    triples = [requests[i : i + 3] for i in range(0, len(requests), 3)]
+
+    async def stream(k: int) -> None:
+        for triple in triples[k::streams]:
+            for req in triple:
+                status = await call(app, req)
+                if status >= 300:
+                    raise RuntimeError(f"{req[0]} {req[2]} answered {status}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(stream(k) for k in range(streams)))
+    return (time.perf_counter() - started) / len(requests) * 1e6
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -135,6 +155,8 @@ async def main() -> None:
                         for v, p, q, b in write_mix(n // 10)
                     ]
                     rows.setdefault(f"write mix     {name}", []).append(await timed(app, mix))
+                    mix = [(v, p, q.replace("ab", "ac"), b.replace(b"ab", b"ac")) for v, p, q, b in mix]
+                    rows.setdefault(f"write mix x16 {name}", []).append(await timed_streams(app, mix, 16))
     raw = statistics.median(rows["getNodes      raw"])
     print(f"{'request':<28} {'us/req':>8} {'+raw us':>8}")
     for name, values in rows.items():
