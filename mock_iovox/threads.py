@@ -3,7 +3,10 @@
 A plain queue and N daemon threads, each answer handed back with `call_soon_threadsafe`: a hop costs
 ~40 us here where anyio's `to_thread.run_sync` (capacity limiter, context copy, cancellation
 checks) cost ~60 (bench/asgi_bench.py; issue 13). Handlers are CPU-bound Python: more threads than a
-few only fight over the GIL (bench/calls_bench.py: 1 thread gave twice the throughput of 40)."""
+few only fight over the GIL (bench/calls_bench.py: 1 thread gave twice the throughput of 40).
+
+`Batches` gathers the items that queue while one of its jobs runs into the next job (writes that
+share a transaction: Dispatcher.run_batch)."""
 
 from __future__ import annotations
 
