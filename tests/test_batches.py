@@ -7,10 +7,11 @@ import asyncio
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from mock_iovox.app import VendorEndpoint, create_app, open_databases
@@ -348,3 +349,36 @@ def test_a_batch_on_postgres_answers_what_one_transaction_each_would(
     finally:
         for db in dbs.values():
             db.dispose()
+
+
+@pytest.mark.e2e
+def test_writes_at_once_over_tls_answer_as_alone(settings: Settings, tmp_path: Path) -> None:
+    """Sixteen clients over the real server at once, each creating its own node and the same
+    shared one: every answer is right, every write that succeeded is there, one journal row each."""
+    from tests.server import start, stop
+    from tests.test_races import _together
+
+    server = start(tmp_path / "server", data_dir=settings.data_dir, plain_http=False)
+    clients = [server.client() for _ in range(16)]
+    try:
+        url = "/Nodes?" + php_query("createNodes")
+
+        def create(client: httpx.Client, node: str) -> Callable[[], httpx.Response]:
+            return lambda: client.post(url, content=node_xml(node).encode(), headers=PHP_HEADERS)
+
+        calls = [create(c, node) for n, c in enumerate(clients) for node in (f"e2e-{n}", "e2e-shared")]
+        answers = _together(calls)
+        own, shared = answers[0::2], answers[1::2]
+        assert [a.status_code for a in own] == [201] * 16
+        assert sorted(a.status_code for a in shared) == [201] + [400] * 15
+        assert {a.text.split("?>", 1)[-1] for a in shared if a.status_code == 400} == {
+            '\n<errors><error status="400">Node ID 1 of 1 already exists</error></errors>'
+        }
+    finally:
+        for c in clients:
+            c.close()
+        stop(server)
+    nodes = [n for n, _, _ in table(settings, NODES_SQL) if n.startswith("e2e-")]
+    assert sorted(nodes) == sorted([f"e2e-{n}" for n in range(16)] + ["e2e-shared"])
+    journal = table(settings, "SELECT status, count(*) FROM mock_journal GROUP BY status ORDER BY status")
+    assert journal == [(201, 17), (400, 15)]
