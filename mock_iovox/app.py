@@ -235,12 +235,14 @@ class VendorEndpoint:
                 err = VendorError(400, errors.BODY_TOO_LARGE.format(limit=self.settings.max_body_bytes))
                 note.update(status=400, errors=[err.message])
                 return error_response([err]), b"", False
-        recorded = False
+        # the answer whose row was written in its transaction: a batch that failed as a whole runs its
+        # requests again (Dispatcher.run_batch), so a row of an earlier try counts for nothing
+        recorded: Outgoing | None = None
 
         def record(session: Session, out: Outgoing) -> None:
             nonlocal recorded
             self.hooks.write_in(session, self.hooks.row(before, admitted.req, body, Reply(out, before.delay)))
-            recorded = True
+            recorded = out
 
         journal_here = record if self.settings.journal_size > 0 else None
         env = admitted.db.env
@@ -251,8 +253,8 @@ class VendorEndpoint:
         group = self.journals[env]
         if group is not None and admitted.method.verb is not Verb.GET:
             group.touch(asyncio.get_running_loop())  # its commit counts for the WAL's checkpoints
-        # a transaction that failed after the row was made committed neither (a 500)
-        return out, body, recorded and out.status != 500
+        # a transaction that failed after the row was made committed neither (its answer is a 500)
+        return out, body, recorded is out and out.status != 500
 
 
 class MockApp:

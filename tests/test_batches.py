@@ -236,6 +236,40 @@ def test_a_batch_whose_transaction_ends_runs_each_request_alone(
     )
 
 
+def test_a_request_run_again_after_a_broken_batch_has_the_row_of_its_last_try(
+    two: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its row written in the broken batch went with it: when its run alone answers otherwise (here a
+    create that succeeded in the batch fails alone), the row of that answer is written."""
+    settings, app, _, _ = two
+    real_create = HANDLERS[("Nodes", "createNodes")]
+    tries: list[str] = []
+
+    def flaky(ctx: Ctx) -> Any:
+        tries.append(ctx.items[0]["node_id"])
+        if len(tries) > 1:  # alone, after the batch broke
+            ctx.add("node_id_exists", x=1, y=1)
+            ctx.check()
+        return real_create(ctx)
+
+    def poisoned(ctx: Ctx) -> Any:
+        ctx.session.connection().connection.driver_connection.execute("ROLLBACK")  # type: ignore[union-attr]
+        raise RuntimeError("the transaction is gone")
+
+    monkeypatch.setitem(HANDLERS, ("Nodes", "createNodes"), flaky)
+    monkeypatch.setitem(HANDLERS, ("Nodes", "updateNodes"), poisoned)
+    got = asyncio.run(
+        together(app, [("POST", "Nodes", "createNodes", {}, node_xml("bt-flaky")), MIXED[3]], [])
+    )
+    assert [s for s, _ in got] == [400, 500] and tries == ["bt-flaky", "bt-flaky"]
+    journal = [row[:2] + row[4:5] for row in table(settings, JOURNAL_SQL)]
+    assert sorted(journal) == [
+        ("GET", "Nodes.getNodes", 200),
+        ("POST", "Nodes.createNodes", 400),
+        ("PUT", "Nodes.updateNodes", 500),
+    ]
+
+
 def test_a_method_with_effects_outside_the_database_never_shares_a_transaction() -> None:
     assert {("Calling", "initiateCall"), ("Purchase", "purchaseVoxNumbers")} == ALONE
 
