@@ -60,6 +60,15 @@ def _compare(column: Any, op: str, name: str) -> ColumnElement[bool]:
     return comparisons[op]
 
 
+def where_link_node(q: Select[Any], table: Any, link: bool, node: bool) -> Select[Any]:
+    """`q` filtered by the bound `link_id` and `node_id` of `table` (Call or CallDay), as asked."""
+    if link:
+        q = q.where(table.link_id == bindparam("link_id"))
+    if node:
+        q = q.where(table.node_id == bindparam("node_id"))
+    return q
+
+
 @lru_cache(maxsize=64)
 def _statement(link: bool, node: bool, edges: tuple[str, ...], days: bool) -> Select[Any]:
     """The total's statement for one shape: the signed exact counts of `edges`, plus the buckets
@@ -72,11 +81,7 @@ def _statement(link: bool, node: bool, edges: tuple[str, ...], days: bool) -> Se
             _compare(Call.call_start, low_op, low),
             _compare(Call.call_start, high_op, high),
         )
-        if link:
-            q = q.where(Call.link_id == bindparam("link_id"))
-        if node:
-            q = q.where(Call.node_id == bindparam("node_id"))
-        part = q.scalar_subquery()
+        part = where_link_node(q, Call, link, node).scalar_subquery()
         parts.append(-part if sign == "-" else part)
     if days:
         q = select(func.coalesce(func.sum(CallDay.calls), 0)).where(
@@ -84,11 +89,7 @@ def _statement(link: bool, node: bool, edges: tuple[str, ...], days: bool) -> Se
             CallDay.day >= bindparam("first_day"),
             CallDay.day <= bindparam("last_day"),
         )
-        if link:
-            q = q.where(CallDay.link_id == bindparam("link_id"))
-        if node:
-            q = q.where(CallDay.node_id == bindparam("node_id"))
-        parts.append(q.scalar_subquery())
+        parts.append(where_link_node(q, CallDay, link, node).scalar_subquery())
     expr = parts[0]
     for part in parts[1:]:
         expr = expr + part

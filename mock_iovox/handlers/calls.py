@@ -150,15 +150,12 @@ def _page_statement(
 ) -> Select[Any]:
     """A page of CDRs filtered at most by link_id / node_id, built once per shape (the fields, the
     order, the filters): the same SQL as `filtered` + `run_listing` write, with bound parameters."""
-    stmt = select(*[CDR_COLUMNS[abbr].label(abbr) for abbr in columns], Call.pk).where(
+    stmt: Select[Any] = select(*[CDR_COLUMNS[abbr].label(abbr) for abbr in columns], Call.pk).where(
         Call.account_pk == bindparam("account"),
         Call.call_start >= bindparam("start"),
         Call.call_start <= bindparam("end"),
     )
-    if node:
-        stmt = stmt.where(Call.node_id == bindparam("node_id"))
-    if link:
-        stmt = stmt.where(Call.link_id == bindparam("link_id"))
+    stmt = counts.where_link_node(stmt, Call, link, node)
     ordering: list[Any] = []
     if order is not None:
         col = CDR_COLUMNS[order]
