@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -105,3 +106,12 @@ def node_xml(node_id: str, name: str = "N", node_type: str = "T") -> str:
         f"<request><node><node_id>{node_id}</node_id><node_name>{name}</node_name>"
         f"<node_type>{node_type}</node_type></node></request>"
     )
+
+
+def process_alive(pid: int) -> bool:
+    """The process exists and is not a zombie (Linux /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

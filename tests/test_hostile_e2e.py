@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import assert_errors, php_query
+from tests.helpers import assert_errors, php_query, process_alive
 from tests.server import Server, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -191,14 +191,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_workers_exit_when_the_master_is_killed(tmp_path: Path) -> None:
     srv = _start(tmp_path, "--workers", "2")
@@ -207,9 +199,9 @@ def test_workers_exit_when_the_master_is_killed(tmp_path: Path) -> None:
     srv.proc.kill()  # kill -9: no chance to stop its workers
     srv.proc.wait()
     deadline = time.monotonic() + 15
-    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+    while any(process_alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(_alive(p) for p in workers)
+    assert not any(process_alive(p) for p in workers)
     again = start(tmp_path / "again", port=srv.port, extra=("--env", "sandbox"))  # the port is free
     stop(again)
 

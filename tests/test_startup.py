@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mock_iovox.fakes.fixtures import read_fixture
+from tests.helpers import process_alive
 
 FIXTURE = """\
 seed: 7
@@ -122,14 +123,6 @@ def _caught(pid: int) -> int:
     raise AssertionError("no SigCgt")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.mark.e2e
 @needs_proc
 def test_workers_are_forked_share_the_data_and_end_with_the_master(tmp_path: Path) -> None:
@@ -164,9 +157,9 @@ def test_workers_are_forked_share_the_data_and_end_with_the_master(tmp_path: Pat
         srv.proc.kill()  # kill -9: the workers end by themselves (mock_iovox/lifeline.py)
         srv.proc.wait()
     deadline = time.monotonic() + 15
-    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+    while any(process_alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(_alive(p) for p in workers)
+    assert not any(process_alive(p) for p in workers)
 
 
 @pytest.mark.e2e
