@@ -108,7 +108,7 @@ def seed(data_dir: Path, fixture: Path, count: int) -> float:
     prepare(settings, dbs)
     db = dbs["sandbox"]
     started = time.perf_counter()
-    with db.transaction() as session:
+    with db.writing() as session:
         seed_calls(session, 1, count, Window.days_until(utcnow(), 90), seed=1)
     elapsed = time.perf_counter() - started
     db.dispose()

@@ -27,13 +27,13 @@ def main() -> None:
     for env, db in dbs.items():
         ensure(db)
         started = time.perf_counter()
-        with db.transaction() as session:
+        with db.writing() as session:
             snapshots.save(session, "bench", env)
         print(f"{env}: save {1000 * (time.perf_counter() - started):.1f} ms")
         for label, forget in (("after one write", False), ("full", True)):
             times = []
             for _ in range(10):
-                with db.transaction() as session:
+                with db.writing() as session:
                     session.execute(text("UPDATE nodes SET node_name = node_name || 'x'"))
                     if forget:  # as after a reset: nothing is known about what changed
                         session.query(DirtyTable).delete()

@@ -69,7 +69,7 @@ class Bench:
         dbs = open_databases(settings)
         for db in dbs.values():
             db.create_schema()
-            with db.transaction() as session:
+            with db.writing() as session:
                 clock.freeze(session, datetime(2026, 11, 2, 10, 0, 0))
         prepare(settings, dbs)
         self.db = dbs["sandbox"]
@@ -104,11 +104,11 @@ class Bench:
     def core_write(self) -> None:
         from sqlalchemy import text
 
-        with self.db.transaction(write=True) as session:
+        with self.db.writing() as session:
             session.execute(
                 text("INSERT INTO mock_meta (key, value) VALUES ('bench', '1') ON CONFLICT (key) DO NOTHING")
             )
-        with self.db.transaction(write=True) as session:
+        with self.db.writing() as session:
             session.execute(text("DELETE FROM mock_meta WHERE key = 'bench'"))
 
     def sqlite_write(self) -> None:

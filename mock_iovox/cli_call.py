@@ -56,7 +56,7 @@ def call_command(
     databases = open_databases(settings)
     prepare(settings, databases)
     try:
-        with databases[env].transaction(write=True) as session:
+        with databases[env].writing() as session:
             try:
                 outcome = simulate.place(session, req, username)
             except simulate.SimulateError as exc:

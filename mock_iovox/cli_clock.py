@@ -60,7 +60,7 @@ def _each(flags: dict[str, Any], change: Callable[[Session], object]) -> None:
     databases = open_databases(settings)
     prepare(settings, databases)
     for env, db in databases.items():
-        with db.transaction() as session:
+        with db.writing() as session:
             change(session)
             state = clock.read(session)
         db.dispose()

@@ -61,7 +61,7 @@ def seed(count: int, days: int, anchor: str, seed: int, account_name: str | None
     databases = open_databases(settings)
     prepare(settings, databases)
     for env, db in databases.items():
-        with db.transaction() as session:
+        with db.writing() as session:
             window = Window.whole_days(fixed or clock.now(session).date(), days)
             query = select(Account).order_by(Account.pk)
             if account_name:

@@ -214,7 +214,7 @@ class Dispatcher:
         if caller is None:
             if not look_up:
                 return None
-            with db.transaction() as session:
+            with db.reading() as session:
                 caller = auth.authenticate(session, username, key, ip)
             kept.keep_caller((username, key, ip), state, caller)
         query, method = self._route(req)
@@ -248,7 +248,7 @@ class Dispatcher:
         # A method that writes takes the database's write lock before its first read, so that
         # its existence checks still hold when it writes (issue 14: races with --workers 2 turned
         # into UNIQUE / FOREIGN KEY 500s).
-        with db.transaction(write=not reading) as session:
+        with db.reading() if reading else db.writing() as session:
             # a reader's clock is the one read with the generations; a writer's, the one it locked
             now = admitted.state.clock.now() if reading else cache.read_state_in(session).clock.now()
             return self._handle(admitted, body, session, now, before_commit, key)
@@ -312,7 +312,7 @@ class Dispatcher:
 
     def _batch(self, writes: Sequence[Write]) -> list[Outgoing]:
         outs: list[Outgoing] = []
-        with writes[0][0].db.transaction(write=True, requests=len(writes)) as session:
+        with writes[0][0].db.writing(requests=len(writes)) as session:
             conn = session.connection()
             raw: Any = conn.connection.driver_connection
             clock = cache.read_state_in(session).clock

@@ -38,7 +38,7 @@ def prepare_pinned(settings: Settings, at: datetime = PINNED) -> Settings:
     dbs = open_databases(settings)
     for db in dbs.values():
         db.create_schema()
-        with db.transaction() as session:
+        with db.writing() as session:
             clock.freeze(session, at)
     prepare(settings, dbs)
     for db in dbs.values():

@@ -422,7 +422,7 @@ def test_journal_row_waits_on_the_event_loop_for_a_short_write(
     held = threading.Event()
 
     def writer() -> None:
-        with db.transaction(write=True):
+        with db.writing():
             held.set()
             time.sleep(0.02)
 
@@ -461,7 +461,7 @@ def test_the_wal_is_checkpointed_in_a_thread_once_commits_stop(settings: Setting
     async def main() -> None:
         for _ in range(5):
             assert await group.write(row)
-        with db.transaction(write=True):
+        with db.writing():
             pass  # a writing method's commit counts too
         await asyncio.sleep(GroupCommit.QUIET_AFTER / 2)
         assert started == []  # not yet

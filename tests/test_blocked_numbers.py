@@ -58,7 +58,7 @@ OFFICE_HOURS = (
 
 
 def count(api: Api) -> int:
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].reading() as session:
         return session.scalar(select(func.count()).select_from(BlockedNumber)) or 0
 
 
@@ -69,7 +69,7 @@ def rows_json(api: Api, **params: Any) -> Any:
 
 
 def decision(api: Api, number: str | None, link_id: str, direction: str, at: datetime) -> str:
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].reading() as session:
         account = session.scalar(select(Account.pk).where(Account.name == "Demo Estates"))
         assert account is not None
         return blocking_decision(session, account, number, link_id, direction, at).action

@@ -36,7 +36,7 @@ def test_every_write_bumps_the_generation_and_nothing_else_does(api: Api) -> Non
     assert api.post("Nodes", "createNodes", node_xml("fresh")).status_code == 400
     assert _generation(api) == second
     # a write outside the API (here the clock) bumps it too
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].writing() as s:
         clock.advance(s, 60)
     assert _generation(api) not in (first, second)
 
@@ -69,7 +69,7 @@ def test_the_same_parameters_in_another_order_share_an_answer(api: Api) -> None:
 def test_a_changed_key_is_refused_at_once(make_api: object) -> None:
     one, two = make_api(), make_api()  # type: ignore[operator]
     assert two.get("Nodes", "getNodes").status_code == 200  # the caller is kept
-    with one.dbs["sandbox"].transaction() as s:
+    with one.dbs["sandbox"].writing() as s:
         s.execute(
             update(ApiUser).where(ApiUser.username == "RestUserName").values(secure_key=auth.hash_key("new"))
         )
@@ -81,7 +81,7 @@ def test_a_changed_key_is_refused_at_once(make_api: object) -> None:
 def test_a_clock_advance_reveals_new_calls(api: Api) -> None:
     before = totals(api.get("Calls", "getCallData", {"limit": 1, **WIDE}))[2]
     assert totals(api.get("Calls", "getCallData", {"limit": 1, **WIDE}))[2] == before  # kept
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].writing() as s:
         clock.advance(s, 14 * 3600)
     assert totals(api.get("Calls", "getCallData", {"limit": 1, **WIDE}))[2] > before
 
@@ -89,7 +89,7 @@ def test_a_clock_advance_reveals_new_calls(api: Api) -> None:
 def test_a_kept_calls_answer_ends_at_the_next_hidden_call(api: Api, settings: Settings) -> None:
     """A running clock moves without any write: the answer is kept only until the next call that
     was hidden starts. Here the clock is moved behind the mock's back (no generation bump)."""
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         hidden = s.scalar(
             select(func.min(Call.call_start)).where(Call.account_pk == 1, Call.call_start > PINNED)
         )
@@ -167,7 +167,7 @@ def test_another_instance_on_postgres_never_answers_stale(postgres_settings: Set
         rows = results(two.get("Nodes", "getNodes", {"node_id": "shared"}))
         assert [r["node_id"] for r in rows] == ["shared"]
         before = totals(two.get("Calls", "getCallData", {"limit": 1, **WIDE}))[2]
-        with one.dbs["sandbox"].transaction() as s:
+        with one.dbs["sandbox"].writing() as s:
             clock.advance(s, 14 * 3600)
         assert totals(two.get("Calls", "getCallData", {"limit": 1, **WIDE}))[2] > before
     finally:

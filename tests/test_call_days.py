@@ -43,7 +43,7 @@ def any_api(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Api]
 
 def buckets(db: Database) -> dict[tuple[Any, ...], int]:
     """`call_days` as it is (empty buckets left out)."""
-    with db.transaction() as s:
+    with db.reading() as s:
         rows = s.execute(
             select(CallDay.account_pk, CallDay.link_id, CallDay.node_id, CallDay.day, CallDay.calls)
         )
@@ -53,7 +53,7 @@ def buckets(db: Database) -> dict[tuple[Any, ...], int]:
 def counted(db: Database) -> dict[tuple[Any, ...], int]:
     """What `call_days` must hold: the CDRs grouped by account, link_id, node_id and day."""
     day = func.date(Call.call_start)
-    with db.transaction() as s:
+    with db.reading() as s:
         rows = s.execute(
             select(Call.account_pk, Call.link_id, Call.node_id, day, func.count()).group_by(
                 Call.account_pk, Call.link_id, Call.node_id, day
@@ -80,17 +80,17 @@ def sql_total(db: Database, start: datetime, end: datetime, now: datetime, **fil
     )
     for name, value in filters.items():
         query = query.where(getattr(Call, name) == value)
-    with db.transaction() as s:
+    with db.reading() as s:
         return int(s.scalar(query) or 0)
 
 
 def now_of(db: Database) -> datetime:
-    with db.transaction() as s:
+    with db.reading() as s:
         return clock.read(s).now()
 
 
 def busiest_day(db: Database) -> datetime:
-    with db.transaction() as s:
+    with db.reading() as s:
         day = s.scalar(
             select(func.date(Call.call_start))
             .where(Call.account_pk == DEMO, Call.call_start < PINNED - timedelta(days=1))
@@ -169,7 +169,7 @@ def test_writes_keep_the_counts_exact(any_api: Api) -> None:
     call_id_of(php_call(any_api, "westbourne-web", delayed))
     assert_exact(db)
     assert api_total(any_api, today) == before + 1
-    with db.transaction(write=True) as s:
+    with db.writing() as s:
         clock.advance(s, 5 * 60)
     assert api_total(any_api, today) == before + 2  # the read that runs it sees it
     assert_exact(db)
@@ -181,7 +181,7 @@ def test_writes_keep_the_counts_exact(any_api: Api) -> None:
     assert api_total(any_api, today) == before + 3
     assert_exact(db)
     # a seed over days that already have calls
-    with db.transaction(write=True) as s:
+    with db.writing() as s:
         assert seed_calls(s, DEMO, 3000, Window.days_until(PINNED, 10), 7) == 3000
     assert_exact(db)
     now = now_of(db)
@@ -192,7 +192,7 @@ def test_writes_keep_the_counts_exact(any_api: Api) -> None:
     # a snapshot restore takes the counts back with the CDRs
     assert any_api.client.post("/__mock__/snapshots", json={"name": "a"}).status_code == 201
     saved = buckets(db)
-    with db.transaction(write=True) as s:
+    with db.writing() as s:
         seed_calls(s, DEMO, 500, Window.days_until(PINNED, 3), 8)
         s.execute(text("DELETE FROM calls WHERE call_id IN (SELECT call_id FROM calls ORDER BY pk LIMIT 50)"))
         s.execute(
@@ -218,7 +218,7 @@ def test_a_clock_advance_reveals_calls_in_the_total(api: Api) -> None:
     midnight = PINNED.replace(hour=0)
     later = PINNED + timedelta(hours=6)
     assert sql_total(db, midnight, later, later) > before  # the fixture's day goes on after the clock
-    with db.transaction(write=True) as s:
+    with db.writing() as s:
         clock.advance(s, 6 * 3600)
     assert api_total(api, today) == sql_total(db, midnight, later, later)
 
@@ -240,7 +240,7 @@ def test_cli_call_and_snapshot_import_keep_the_counts_exact(api: Api, settings: 
 
 def test_a_database_made_before_call_days_gets_its_counts(api: Api, settings: Settings) -> None:
     db = api.dbs["sandbox"]
-    with db.transaction(write=True) as s:
+    with db.writing() as s:
         for name in ("call_days_insert", "call_days_delete", "call_days_update"):
             s.execute(text(f"DROP TRIGGER {name}"))
         s.execute(text("DROP TABLE call_days"))
@@ -270,10 +270,10 @@ def test_a_bulk_seed_counts_once_at_the_end(api: Api, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(seed, "REINDEX_FROM", 1000)  # the path of a huge load: triggers off, one count
     db = api.dbs["sandbox"]
-    with db.transaction(write=True) as s:
+    with db.writing() as s:
         assert seed_calls(s, DEMO, 3000, Window.days_until(PINNED, 10), 9) == 3000
     assert_exact(db)
-    with db.transaction() as s:
+    with db.reading() as s:
         names = s.scalars(
             text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'call_days_%'")
         )

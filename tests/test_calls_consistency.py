@@ -103,13 +103,13 @@ def test_default_fixture_calls_are_explained(api: Api) -> None:
 
 def test_links_without_a_number_get_no_calls(api: Api) -> None:
     db = api.dbs["sandbox"]
-    with db.transaction() as s:
+    with db.writing() as s:
         s.execute(text("UPDATE voxnumbers SET link_pk = NULL WHERE number = '441134960045'"))
         s.execute(text("DELETE FROM calls"))
         assert seed_calls(s, 1, 2000, Window.days_until(datetime(2026, 3, 6, 12), 7), 5) == 2000
     seen = check_consistency(db)
     assert set(seen) == {"westbourne-web", "westbourne-paper", "paris-bistro-guide"}
-    with db.transaction() as s:
+    with db.writing() as s:
         s.execute(text("DELETE FROM calls"))
         s.execute(text("UPDATE voxnumbers SET link_pk = NULL WHERE account_pk = 1"))
         assert seed_calls(s, 1, 100, Window.days_until(datetime(2026, 3, 6, 12), 7), 5) == 0
@@ -118,7 +118,7 @@ def test_links_without_a_number_get_no_calls(api: Api) -> None:
 def test_a_100k_seed_is_explained(api: Api) -> None:
     """The seed command's generator over 90 days: 100,000 calls, all explained by the account."""
     db = api.dbs["sandbox"]
-    with db.transaction() as s:
+    with db.writing() as s:
         # a flow taken off and a number switched off before the seed: the new calls follow
         s.execute(text("UPDATE links SET call_flow_pk = NULL WHERE link_id = 'paris-bistro-guide'"))
         s.execute(text("UPDATE voxnumbers SET call_on = 0 WHERE number = '442079460148'"))
@@ -150,7 +150,7 @@ def test_a_100k_seed_is_explained(api: Api) -> None:
 )
 def test_the_check_sees_an_unexplained_call(api: Api, corruption: str) -> None:
     db = api.dbs["sandbox"]
-    with db.transaction() as s:
+    with db.reading() as s:
         s.execute(text(corruption))
     with pytest.raises(AssertionError):
         check_consistency(db)

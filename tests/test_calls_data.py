@@ -231,7 +231,7 @@ def test_calls_later_than_the_clock_are_not_visible_yet(api: Api) -> None:
     from mock_iovox.db import Call
 
     soon = PINNED + timedelta(hours=1)
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].writing() as session:
         session.add(
             Call(
                 account_pk=DEMO,

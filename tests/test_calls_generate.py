@@ -221,7 +221,7 @@ def test_batches_are_bounded_and_chronological(api: Api) -> None:
 def test_seed_adds_to_existing_calls(api: Api) -> None:
     before = scalar(api, "SELECT count(*) FROM calls")
     window = Window.days_until(datetime(2026, 3, 1, 12), 7)
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].writing() as session:
         assert seed_calls(session, 2, 250, window, 9) == 250
     assert scalar(api, "SELECT count(*) FROM calls") == before + 250
     assert scalar(api, "SELECT count(DISTINCT call_id) FROM calls") == before + 250

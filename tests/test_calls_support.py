@@ -29,7 +29,7 @@ def frozen_clock(api: Api) -> datetime:
     """The mock's clock held still for one test, so that what the test computes from the database
     and what the API answers see the same "now". Every test database starts frozen at PINNED; this
     says so and checks it."""
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].reading() as session:
         assert clock.now(session) == PINNED
     return PINNED
 

@@ -54,7 +54,7 @@ def php_categories(*items: dict[str, str]) -> str:
 def ids_in_db(api: Api, account: str = "Demo Estates") -> set[str]:
     from mock_iovox.db import Account
 
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         return set(
             s.scalars(
                 select(Category.category_id)
@@ -270,7 +270,7 @@ def test_create_categories_php_body(api: Api) -> None:
     assert children(api, "102")[-1]["value"] == "Soho"
     path = results(api.get("Categories", "getCategoryId", {"label": "Location", "value": "Soho"}))
     assert path == [{"category_id": "107", "category_path": "Location;United Kingdom;London;Soho"}]
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         soho = s.scalars(select(Category).where(Category.category_id == "107")).one()
         location = s.scalars(select(Category).where(Category.category_id == "100")).one()
         assert (soho.root_pk, soho.label) == (location.pk, "Location")
@@ -380,7 +380,7 @@ def test_create_configurations(api: Api) -> None:
         {"category_id": "500", "label": "Deletion", "value": "Deletion", "child_count": "0"},
         {"category_id": "600", "label": "Plain", "value": "Plain", "child_count": "0"},
     ]
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         got = {
             c.category_id: (c.type, c.colour, c.value_type, c.root_pk == c.pk, c.parent_pk)
             for c in s.scalars(select(Category).where(Category.category_id.in_(["400", "500", "600"])))
@@ -460,14 +460,14 @@ def test_configurations_are_per_account(api: Api) -> None:
 
 
 def attachment_count(api: Api) -> tuple[int, int]:
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         links = s.scalar(select(func.count()).select_from(link_categories)) or 0
         nodes = s.scalar(select(func.count()).select_from(node_categories)) or 0
     return links, nodes
 
 
 def attached(api: Api, link_id: str) -> set[str]:
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         return set(
             s.scalars(
                 select(Category.category_id)
@@ -490,7 +490,7 @@ def test_delete_category_takes_its_subtree_and_attachments(api: Api) -> None:
     # westbourne (node) had 102, westbourne-web (link) had 103: both attachments went, the owners stay
     assert attachment_count(api) == (before[0] - 1, before[1] - 1)
     assert attached(api, "westbourne-web") == set()
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         assert s.scalar(select(func.count()).select_from(Node).where(Node.node_id == "westbourne")) == 1
 
 
@@ -655,5 +655,5 @@ def test_create_detach_date_configuration(api: Api) -> None:
         php_categories({"category_id": "900", "label": "Leaving Date", "type": "detach_date"}),
     )
     assert resp.status_code == 201
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         assert s.scalar(select(Category.type).where(Category.category_id == "900")) == "Detach_Date"

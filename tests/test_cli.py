@@ -75,7 +75,7 @@ def test_reset_reloads_the_fixture(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, fixture=DEFAULT_FIXTURE)
     dbs = open_databases(settings)
     prepare(settings, dbs)
-    with dbs["sandbox"].transaction() as s:
+    with dbs["sandbox"].writing() as s:
         s.execute(Node.__table__.delete())
     result = CliRunner().invoke(main, ["reset", "--env", "sandbox", "--data-dir", str(tmp_path), "--yes"])
     assert result.exit_code == 0, result.output
@@ -89,7 +89,7 @@ def test_prepare_twice_keeps_data(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, fixture=DEFAULT_FIXTURE)
     dbs = open_databases(settings)
     prepare(settings, dbs)
-    with dbs["sandbox"].transaction() as s:
+    with dbs["sandbox"].writing() as s:
         s.execute(Node.__table__.delete().where(Node.node_id == "westbourne"))
     prepare(settings, dbs)
     with dbs["sandbox"].sessions() as s:

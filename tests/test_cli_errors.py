@@ -361,7 +361,7 @@ def test_health_command_fails_when_nothing_answers(tmp_path: Path) -> None:
 def test_health_endpoint_checks_the_databases(api: Api) -> None:
     ok = api.client.get("/__mock__/health")
     assert (ok.status_code, ok.json()) == (200, {"status": "ok", "environments": ["production", "sandbox"]})
-    with api.dbs["production"].transaction() as session:
+    with api.dbs["production"].reading() as session:
         session.execute(text("DROP TABLE mock_meta"))
     down = api.client.get("/__mock__/health")
     assert down.status_code == 503

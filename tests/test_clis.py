@@ -15,7 +15,7 @@ FIXTURE_CLI = "441632960555"
 
 
 def clis(api: Api) -> list[str]:
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].reading() as session:
         return list(session.scalars(select(Cli.cli).order_by(Cli.pk)))
 
 
@@ -38,7 +38,7 @@ def test_delete_cli_errors(api: Api) -> None:
 
 
 def test_cli_in_use_by_a_call_flow(api: Api) -> None:
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].writing() as session:
         account = session.scalar(select(Account).where(Account.name == "Demo Estates"))
         assert account is not None
         session.add(

@@ -31,7 +31,7 @@ def test_state_round_trips() -> None:
 
 def test_operations(api: Api) -> None:
     db = api.dbs["sandbox"]
-    with db.transaction() as s:
+    with db.writing() as s:
         assert clock.now(s) == PINNED  # every test database starts frozen here
         assert clock.advance(s, 90).frozen == PINNED + timedelta(seconds=90)
         running = clock.set_time(s, datetime(2030, 1, 1, 12), frozen=False)
@@ -48,14 +48,14 @@ def test_operations(api: Api) -> None:
         assert clock.read(s).is_real
         assert abs(clock.now(s) - clock.system_now()) <= timedelta(seconds=1)
     # production has a clock of its own
-    with api.dbs["production"].transaction() as s:
+    with api.dbs["production"].reading() as s:
         assert clock.now(s) == PINNED
 
 
 def test_the_clock_reveals_calls(api: Api) -> None:
     """Calls of the fixture's last day after PINNED are hidden until the clock passes them."""
     before = totals(api.get("Calls", "getCallData", {"limit": 1, **WIDE}))[2]
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].writing() as s:
         clock.advance(s, 14 * 3600)  # to the end of the anchor day
     after = totals(api.get("Calls", "getCallData", {"limit": 1, **WIDE}))[2]
     assert after > before
@@ -85,7 +85,7 @@ def test_cli(tmp_path: Path, settings: Settings) -> None:
     assert _clock(runner, data, "real")["offset_seconds"] == 0
     assert _clock(runner, data, "freeze", "--at", "2026-12-02")["now"] == "2026-12-02T00:00:00"
     db = open_databases(settings)["sandbox"]
-    with db.transaction() as s:
+    with db.reading() as s:
         assert clock.now(s) == datetime(2026, 12, 2)
     db.dispose()
 

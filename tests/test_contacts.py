@@ -95,7 +95,7 @@ def contact_ids(api: Api, **params: Any) -> list[str]:
 
 def use_in_rule(api: Api, contact_id: str, link_id: str = "westbourne-web") -> None:
     """What attachRuleTemplateToLinks will write once rules exist: a link's variable rule fixing a contact."""
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].writing() as s:
         account = s.scalars(select(Account).where(Account.name == "Demo Estates")).one()
         contact = s.scalars(
             select(Contact).where(Contact.account_pk == account.pk, Contact.contact_id == contact_id)
@@ -119,7 +119,7 @@ def use_in_rule(api: Api, contact_id: str, link_id: str = "westbourne-web") -> N
 
 
 def rule_rows(api: Api) -> list[tuple[str, str | None]]:
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         rows = s.execute(
             select(Link.link_id, Contact.contact_id)
             .select_from(LinkRuleValue)
@@ -131,12 +131,12 @@ def rule_rows(api: Api) -> list[tuple[str, str | None]]:
 
 
 def link_flow(api: Api, link_id: str) -> int | None:
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         return s.scalar(select(Link.call_flow_pk).where(Link.link_id == link_id))
 
 
 def set_has_user(api: Api, contact_id: str) -> None:
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         s.scalars(select(Contact).where(Contact.contact_id == contact_id)).one().has_user = True
 
 

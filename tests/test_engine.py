@@ -57,7 +57,7 @@ def place(
     seed: int = 7,
     account: str = "Demo Estates",
 ) -> tuple[dict[str, Any], list[str]]:
-    with api.dbs["sandbox"].transaction(write=True) as s:
+    with api.dbs["sandbox"].writing() as s:
         req = engine.CallRequest(link, number, engine.DIRECT, list(digits), seed=seed)
         out = engine.place_call(s, account_pk(s, account), req, clock.now(s))
         cdr = {c.name: getattr(out.call, c.name) for c in Call.__table__.columns}
@@ -72,7 +72,7 @@ def call_rule(dest: str, extra: str = "", inner: str = "", rule_id: str = "c1") 
 
 
 def outbox_of(api: Api, kind: str | None = None) -> list[dict[str, Any]]:
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         return outbox.outbox_messages(s, account_pk(s), kind=kind)
 
 
@@ -113,7 +113,7 @@ def test_play_writes_a_cdr_that_getcalldata_returns_in_full(api: Api) -> None:
         "0",
     )
     # the call id continues the generated calls' sequence
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         assert cdr["pk"] == s.scalar(select(Call.pk).order_by(Call.pk.desc()).limit(1))
     assert int(cdr["call_id"]) == 7_000_000_000 + cdr["pk"]
 
@@ -327,7 +327,7 @@ def test_time_template_outside_hours_blocks(api: Api) -> None:
     use_flow(api, call_rule(magic.MAGIC_ANSWER))
     inside, _ = place(api, number=NUISANCE)  # Wednesday 10:00: office hours
     assert inside["call_result"] == "ANSWERED"
-    with api.dbs["sandbox"].transaction(write=True) as s:
+    with api.dbs["sandbox"].writing() as s:
         clock.freeze(s, PINNED.replace(hour=20))
     outside, _ = place(api, number=NUISANCE)
     assert outside["call_result"] == engine.BLOCKED

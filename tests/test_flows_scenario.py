@@ -53,7 +53,7 @@ CALL_RULE_FIXED = {
 
 def add_sound_files(api: Api, *labels: str) -> None:
     """Sound files of the Demo Estates account (the SoundFiles API is another branch's work)."""
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].writing() as s:
         account = s.scalars(select(Account).where(Account.name == "Demo Estates")).one()
         for label in labels:
             s.add(

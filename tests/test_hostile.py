@@ -283,7 +283,7 @@ def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings)
     from tests.helpers import SANDBOX_KEY, SANDBOX_USER
 
     dbs = open_databases(settings)
-    with dbs["sandbox"].transaction(write=True) as s:
+    with dbs["sandbox"].writing() as s:
         s.execute(update(ApiUser).where(ApiUser.username == SANDBOX_USER).values(secure_key=SANDBOX_KEY))
     prepare(settings, dbs)
     with dbs["sandbox"].sessions() as s:

@@ -70,7 +70,7 @@ def cdr(api: Api, call_id: str) -> dict[str, str]:
 
 
 def calls_count(api: Api) -> int:
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         return int(s.scalar(select(func.count()).select_from(Call)) or 0)
 
 
@@ -147,15 +147,15 @@ def test_delay_waits_for_the_clock(api: Api) -> None:
     call_id = call_id_of(php_call(api, "westbourne-web", variables))
     assert cdr(api, call_id) == {}
     assert api.get("Calls", "getCallRecording", {"id": call_id}).status_code == 400
-    with api.dbs["sandbox"].transaction(write=True) as s:
+    with api.dbs["sandbox"].writing() as s:
         clock.advance(s, 4 * 60 + 59)
     assert cdr(api, call_id) == {}
-    with api.dbs["sandbox"].transaction(write=True) as s:
+    with api.dbs["sandbox"].writing() as s:
         clock.advance(s, 1)
     row = cdr(api, call_id)
     assert row["call_start"] == "2026-12-02 10:05:00"
     assert (row["call_type"], row["call_result"], row["talk_time_sec"]) == ("API", "ANSWERED", "60")
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         assert s.scalar(select(func.count()).select_from(PendingCall)) == 0
 
 
@@ -251,7 +251,7 @@ def test_click_to_call_scenario(scenario_api: Api) -> None:
     variables = f"<call_destination>{magic.MAGIC_KEY}2</call_destination><delay>1</delay>"
     call_id = call_id_of(ruby_call(api, "westbourne-web", variables))
     assert cdr(api, call_id) == {}
-    with api.dbs["sandbox"].transaction(write=True) as s:
+    with api.dbs["sandbox"].writing() as s:
         clock.advance(s, 60)
     row = cdr(api, call_id)
     assert (row["call_type"], row["call_result"], row["talk_time_sec"], row["has_recording"]) == (

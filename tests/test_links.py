@@ -135,7 +135,7 @@ def demo_pk(db: Session) -> int:
 def give_number_and_flow(api: Api, link_id: str, number: str, flow_name: str) -> None:
     """Attach a VoxNumber and a call flow straight in the database (their own methods belong to
     other interfaces)."""
-    with api.dbs["sandbox"].transaction() as db:
+    with api.dbs["sandbox"].writing() as db:
         account_pk = demo_pk(db)
         link = db.scalars(select(Link).where(Link.account_pk == account_pk, Link.link_id == link_id)).one()
         flow = CallFlow(account_pk=account_pk, kind="CALL", name=flow_name, created_at=datetime(2026, 1, 5))

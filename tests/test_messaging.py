@@ -22,7 +22,7 @@ def test_send_sms_lands_in_the_outbox(api: Api) -> None:
     resp = api.post("SMS", "sendSms", sms())
     assert resp.status_code == 201
     activity = xml_of(resp).findtext("sms_activity_id")
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         (message,) = outbox.outbox_messages(s, kind=outbox.SMS)
     assert int(activity) == 8_000_000_000 + message["id"]
     assert (message["from"], message["to"], message["body"], message["status"]) == (
@@ -41,7 +41,7 @@ def test_send_sms_refusals_write_nothing(api: Api) -> None:
         ["C2C Failover Link ID does not exist"],
     )
     assert_errors(api.post("SMS", "sendSms", sms(origin="")), 400, ["Origin Empty"])
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].reading() as s:
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 

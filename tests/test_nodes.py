@@ -272,7 +272,7 @@ def test_update_errors(api: Api) -> None:
 
 def test_delete_cascades_links_and_frees_numbers(api: Api) -> None:
     free_link_numbers(api)  # the fixture's links without their numbers and flows
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].writing() as s:
         link_pk = s.scalar(select(Link.pk).where(Link.link_id == "westbourne-web"))
         account_pk = s.scalar(select(Link.account_pk).where(Link.pk == link_pk))
         s.add(VoxNumber(account_pk=account_pk, number="442079460777", link_pk=link_pk))

@@ -33,7 +33,7 @@ def free_link_numbers(api: Api) -> None:
     from an account whose links have no number and whose only numbers are DEMO_POOL (UNASSIGNED,
     then `ON (No Rules)` once attached, or `ON (Active)` on a link that runs one of the fixture's
     call flows)."""
-    with api.dbs["sandbox"].transaction() as s:
+    with api.dbs["sandbox"].writing() as s:
         for number in s.scalars(select(VoxNumber).where(VoxNumber.number.in_(DEMO_ON_LINKS.values()))):
             assert number.link_pk is not None
             number.account_pk = number.link_pk = number.purchased_at = None
@@ -126,7 +126,7 @@ def row_of(api: Api, number: str) -> dict[str, str]:
 
 
 def stock_numbers(api: Api, country_code: str, area_code: str, env: str = "sandbox") -> list[str]:
-    with api.dbs[env].transaction() as db:
+    with api.dbs[env].reading() as db:
         return list(
             db.scalars(
                 select(VoxNumber.number)
@@ -141,7 +141,7 @@ def stock_numbers(api: Api, country_code: str, area_code: str, env: str = "sandb
 
 
 def owner_of(api: Api, number: str, env: str = "sandbox") -> str | None:
-    with api.dbs[env].transaction() as db:
+    with api.dbs[env].reading() as db:
         return db.scalar(
             select(Account.name)
             .join(VoxNumber, VoxNumber.account_pk == Account.pk)

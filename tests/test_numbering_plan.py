@@ -112,12 +112,12 @@ def test_samples_are_deterministic_distinct_and_bounded() -> None:
 
 def test_fixture_stock_is_bounded_and_per_environment(api: Api) -> None:
     for env in ("sandbox", "production"):
-        with api.dbs[env].transaction() as db:
+        with api.dbs[env].reading() as db:
             assert db.scalar(select(func.count()).select_from(NumberRegion)) == len(PLAN)
             assert db.scalar(select(func.count()).select_from(VoxNumber)) == 25 * len(PLAN)
-    with api.dbs["sandbox"].transaction() as db:
+    with api.dbs["sandbox"].reading() as db:
         sandbox = set(db.scalars(select(VoxNumber.number)))
-    with api.dbs["production"].transaction() as db:
+    with api.dbs["production"].reading() as db:
         production = set(db.scalars(select(VoxNumber.number)))
     # each environment draws its own sample (the seed differs per environment)
     assert sandbox != production

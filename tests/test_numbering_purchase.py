@@ -138,7 +138,7 @@ def buy(api: Api, *items: dict[str, Any], **top: Any) -> Any:
 
 
 def order_rows(api: Api, env: str = "sandbox") -> int:
-    with api.dbs[env].transaction() as db:
+    with api.dbs[env].reading() as db:
         return db.scalar(select(func.count()).select_from(PurchaseOrder)) or 0
 
 
@@ -354,7 +354,7 @@ def deliveries(api: Api, expected: int, timeout: float = 10.0) -> list[CallbackD
     """The delivery log once it has `expected` rows (the delivery runs in a background thread)."""
     deadline = time.monotonic() + timeout
     while True:
-        with api.dbs["sandbox"].transaction() as db:
+        with api.dbs["sandbox"].reading() as db:
             rows = list(db.scalars(select(CallbackDelivery).order_by(CallbackDelivery.pk)))
         if len(rows) >= expected or time.monotonic() > deadline:
             return rows
@@ -372,7 +372,7 @@ def test_callback_receives_the_order_outcome(api: Api, receiver: Receiver) -> No
     rows = deliveries(api, 1)
     assert [(r.attempt, r.status_code, r.error, r.url) for r in rows] == [(1, 200, "", receiver.url)]
     assert rows[0].payload.encode() == resp.content
-    with api.dbs["sandbox"].transaction() as db:
+    with api.dbs["sandbox"].reading() as db:
         order = db.scalars(select(PurchaseOrder)).one()
         assert (order.callback_url, order.cc_list) == (receiver.url, "ops@example.test")
 

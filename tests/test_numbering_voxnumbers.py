@@ -42,7 +42,7 @@ def attach(api: Api, link_id: str, number: str) -> None:
 def give_flow(api: Api, link_id: str) -> None:
     """Put a call flow on the link straight in the database: templates are another interface's
     business."""
-    with api.dbs["sandbox"].transaction() as db:
+    with api.dbs["sandbox"].writing() as db:
         link = db.scalars(select(Link).where(Link.link_id == link_id)).one()
         flow = db.scalars(select(CallFlow).where(CallFlow.name == "Mock Numbering Flow")).first()
         if flow is None:
@@ -58,7 +58,7 @@ def give_flow(api: Api, link_id: str) -> None:
 
 
 def drop_flow(api: Api, link_id: str) -> None:
-    with api.dbs["sandbox"].transaction() as db:
+    with api.dbs["sandbox"].reading() as db:
         db.scalars(select(Link).where(Link.link_id == link_id)).one().call_flow_pk = None
 
 

@@ -123,9 +123,9 @@ def test_writers_begin_immediate_on_sqlite(tmp_path: Path) -> None:
     seen: list[str] = []
     # what SQLite itself runs (the mock sends BEGIN straight to the driver)
     event.listen(db.engine, "connect", lambda raw, _record: raw.set_trace_callback(seen.append))
-    with db.transaction(write=True) as s:
+    with db.writing() as s:
         s.scalar(select(func.count()).select_from(Node))
-    with db.transaction() as s:
+    with db.reading() as s:
         s.scalar(select(func.count()).select_from(Node))
     assert [q for q in seen if q.startswith("BEGIN")] == ["BEGIN IMMEDIATE", "BEGIN"]
     db.dispose()

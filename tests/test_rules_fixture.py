@@ -68,7 +68,7 @@ def test_sections_load(tmp_path: Path) -> None:
     settings = load(tmp_path, GOOD)
     db = open_databases(settings)["sandbox"]
     try:
-        with db.transaction() as session:
+        with db.reading() as session:
             files = list(session.scalars(select(SoundFile).order_by(SoundFile.pk)))
             assert [(f.sound_group, f.sound_label, f.notes, f.content_type) for f in files] == [
                 ("G", "Hello", "hi", "audio/mpeg"),

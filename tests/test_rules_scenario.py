@@ -42,7 +42,7 @@ def test_default_fixture(api: Api) -> None:
     blocked = api.get("Rules", "getBlockedNumbers", output_json=True).json()["response"]["results"]["result"]
     assert blocked["number"] == "441632960999"
     assert blocked["rules"]["rule"]["links"]["link_id"] == "westbourne-web"
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].reading() as session:
         account = session.scalar(select(Account.pk).where(Account.name == "Demo Estates"))
         assert account is not None
         tuesday_10, tuesday_20 = datetime(2026, 1, 6, 10), datetime(2026, 1, 6, 20)

@@ -65,7 +65,7 @@ def php_request(*items: str) -> str:
 
 
 def count_files(api: Api) -> int:
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].reading() as session:
         return session.scalar(select(func.count()).select_from(SoundFile)) or 0
 
 
@@ -425,7 +425,7 @@ def test_get_sound_file_data_errors(api: Api) -> None:
 
 
 def test_sound_file_in_use(api: Api) -> None:
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].writing() as session:
         account = session.scalar(select(Account).where(Account.name == "Demo Estates"))
         assert account is not None
         link = session.scalar(select(Link).where(Link.link_id == "westbourne-web"))

@@ -60,7 +60,7 @@ XMAS = frame(("SAT",), date_from="2026-12-20", date_to="2027-01-05", recurrence=
 
 
 def count(api: Api) -> int:
-    with api.dbs["sandbox"].transaction() as session:
+    with api.dbs["sandbox"].reading() as session:
         return session.scalar(select(func.count()).select_from(TimeTemplate)) or 0
 
 

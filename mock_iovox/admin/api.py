@@ -201,7 +201,7 @@ def _parse_time(value: Any, name: str) -> datetime:
 
 
 def get_clock(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         return clock.read(session).describe()
 
 
@@ -221,7 +221,7 @@ def put_clock(call: Call) -> Any:
     at = _parse_time(data["now"], "now") if data.get("now") is not None else None
     if not real and at is None and frozen is None:
         raise BadInput("give now, frozen or real", "now")
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         if real:
             state = clock.real(session)
         elif at is not None:
@@ -241,7 +241,7 @@ def advance_clock(call: Call) -> Any:
         or not 0 <= seconds <= 10 * 366 * 86400
     ):
         raise BadInput("seconds must be a number from 0 to ten years", "seconds")
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         return clock.advance(session, seconds).describe()
 
 
@@ -251,7 +251,7 @@ def advance_clock(call: Call) -> Any:
 def reset(call: Call) -> Any:
     """Back to the fixture (the clock stays where it is; journal, faults and snapshots stay)."""
     reset_db(call.db, read_fixture(call.settings.fixture))
-    with call.db.transaction() as session:  # mock_meta was made anew: say again how many rules exist
+    with call.db.writing() as session:  # mock_meta was made anew: say again how many rules exist
         faults.publish(session)
     return {"env": call.db.env, "fixture": str(call.settings.fixture)}
 
@@ -263,13 +263,13 @@ def _name(value: Any) -> str:
 
 
 def list_snapshots(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         return {"schema": snapshots.schema_version(), "snapshots": snapshots.listing(session)}
 
 
 def save_snapshot(call: Call) -> Any:
     name = _name(call.obj().get("name"))
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         row = snapshots.save(session, name, call.db.env)
         return 201, {"name": row.name, "schema": row.schema, "created_at": row.created_at.isoformat()}
 
@@ -300,7 +300,7 @@ def _as_format(call: Call, data: dict[str, Any], name: str) -> Any:
 
 
 def export_snapshot(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         data = snapshots.export(session, call.path["name"])
     if data is None:
         raise BadInput(f"no snapshot named {call.path['name']!r}", "name", status=404)
@@ -308,14 +308,14 @@ def export_snapshot(call: Call) -> Any:
 
 
 def delete_snapshot(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         if not snapshots.remove(session, call.path["name"]):
             raise BadInput(f"no snapshot named {call.path['name']!r}", "name", status=404)
     return {"deleted": call.path["name"]}
 
 
 def export_state(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         data = snapshots.dump(session.connection(), call.db.env)
     return _as_format(call, data, f"mock-iovox-{call.db.env}")
 
@@ -331,7 +331,7 @@ def import_state(call: Call) -> Any:
             rows = snapshots.check(call.json())
     except snapshots.SnapshotError as exc:
         raise BadInput(str(exc), exc.field) from None
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         snapshots.load(session.connection(), rows)
         if call.params.get("save"):
             snapshots.save(session, _name(call.params["save"]), call.db.env)
@@ -373,7 +373,7 @@ def _key(value: Any) -> str:
 
 
 def list_users(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         users = session.scalars(select(ApiUser).order_by(ApiUser.pk)).all()
         return {"users": [_user_json(session, u) for u in users]}
 
@@ -390,7 +390,7 @@ def create_user(call: Call) -> Any:
     cidrs = _cidrs(data["allowed_ips"]) if "allowed_ips" in data else list(DEFAULT_ALLOWED)
     if not isinstance(data.get("account"), str):
         raise BadInput("account must be the name of an account", "account")
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         account = session.scalar(select(Account).where(Account.name == data["account"]))
         if account is None:
             raise BadInput(f"no account named {data['account']!r}", "account")
@@ -417,7 +417,7 @@ def update_user(call: Call) -> Any:
         raise BadInput(f"unknown field {unknown[0]!r}", unknown[0])
     key = _key(data["secure_key"]) if "secure_key" in data else None
     cidrs = _cidrs(data["allowed_ips"]) if "allowed_ips" in data else None
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         user = _find_user(session, call.path["username"])
         if key is not None:
             user.secure_key = hash_key(key)
@@ -430,7 +430,7 @@ def update_user(call: Call) -> Any:
 
 
 def delete_user(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         session.delete(_find_user(session, call.path["username"]))
     return {"deleted": call.path["username"]}
 
@@ -439,7 +439,7 @@ def delete_user(call: Call) -> Any:
 
 
 def get_journal(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         try:
             entries = journal.query(session, call.params, call.settings.journal_size)
         except journal.FilterError as exc:
@@ -448,12 +448,12 @@ def get_journal(call: Call) -> Any:
 
 
 def clear_journal(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         return {"deleted": journal.clear(session, call.settings.journal_size)}
 
 
 def list_faults(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         return {"faults": faults.listing(session)}
 
 
@@ -462,7 +462,7 @@ def add_fault(call: Call) -> Any:
         rule = faults.parse(call.json())
     except faults.RuleError as exc:
         raise BadInput(str(exc), exc.field) from None
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         session.add(rule)
         session.flush()
         faults.publish(session)
@@ -470,7 +470,7 @@ def add_fault(call: Call) -> Any:
 
 
 def clear_faults(call: Call) -> Any:
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         return {"deleted": faults.remove(session, None)}
 
 
@@ -478,7 +478,7 @@ def delete_fault(call: Call) -> Any:
     raw = call.path["id"]
     if not str(raw).isdigit():
         raise BadInput("id must be a fault rule's number", "id")
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         if not faults.remove(session, int(raw)):
             raise BadInput(f"no fault rule {raw}", "id", status=404)
     return {"deleted": int(raw)}
@@ -486,7 +486,7 @@ def delete_fault(call: Call) -> Any:
 
 def outbox(call: Call) -> Any:
     """Purchase orders that asked for a callback, each with its delivery attempts (oldest first)."""
-    with call.db.transaction() as session:
+    with call.db.reading() as session:
         orders = session.execute(
             select(PurchaseOrder, Account.name)
             .join(Account, Account.pk == PurchaseOrder.account_pk)
@@ -563,7 +563,7 @@ def place_call(call: Call) -> Any:
         variables={str(k): v for k, v in variables.items()},
         seed=seed,
     )
-    with call.db.transaction(write=True) as session:
+    with call.db.writing() as session:
         try:
             outcome = simulate.place(session, req, user)
         except simulate.SimulateError as exc:
@@ -597,7 +597,7 @@ def seed_calls(call: Call) -> Any:
             anchor = date.fromisoformat(str(data["anchor"]))
         except ValueError:
             raise BadInput("anchor must be a date such as 2026-12-02", "anchor") from None
-    with call.db.transaction() as session:
+    with call.db.writing() as session:
         query = select(Account).order_by(Account.pk)
         if data.get("account") is not None:
             query = query.where(Account.name == data["account"])

@@ -71,7 +71,7 @@ class VendorHooks:
         db = self.databases[self.settings.choose_env(req.host)]
         interface, method = method_name(req)
         username = (req.headers.get("username") or "").strip()
-        with db.engine.begin() as conn:
+        with db.locked() as conn, conn.begin():  # fire counts the rule's hits: a writer
             fired = faults.fire(conn, interface, method, username)
         return Before(started, at, db, interface, method, username, fired, _fault_reply(fired))
 
@@ -103,7 +103,7 @@ class VendorHooks:
     def write(self, db: Database, row: tuple[Any, ...]) -> None:
         """One journal row (a ring of --journal-size rows), waiting for the database's write lock
         if another writer holds it (a thread's way; the event loop's is journal.GroupCommit)."""
-        with db.write_lock, db.engine.begin() as conn:
+        with db.locked() as conn, conn.begin():
             journal.record(conn, self.settings.journal_size, row)
 
 

@@ -238,7 +238,7 @@ def restore(db: Database, name: str) -> bool:
     the snapshot is consistent as a whole, so no cascade is wanted. Without complete triggers
     (after a reset dropped the tables, say) every table is copied back."""
     if db.engine.dialect.name != "sqlite":
-        with db.transaction() as session:
+        with db.writing() as session:
             row = session.get(Snapshot, name)
             if row is None:
                 return False
@@ -247,7 +247,7 @@ def restore(db: Database, name: str) -> bool:
             _copy_back(session.connection(), name, tables)
             _fix_sequences(session.connection(), tables)
         return True
-    with db.engine.connect() as conn:
+    with db.locked() as conn:
         # outside any transaction (SQLite ignores this pragma inside one, and the engine begins its
         # transactions itself): straight on the driver's connection, which is in autocommit mode
         raw = conn.connection.driver_connection

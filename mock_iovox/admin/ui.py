@@ -125,7 +125,7 @@ class Dashboard:
         )
 
         def place() -> dict[str, Any]:
-            with db.transaction(write=True) as session:
+            with db.writing() as session:
                 outcome = simulate.place(session, req)
                 return {"cdr": simulate.cdr_json(outcome), "trace": outcome.trace}
 
@@ -146,14 +146,14 @@ class Dashboard:
 
 
 def recent(db: Database, limit: int, ring: int) -> dict[str, Any]:
-    with db.transaction() as session:
+    with db.reading() as session:
         entries = journal.query(session, {"limit": str(limit)}, ring)
         return {"env": db.env, "clock": clock.read(session).describe(), "journal": list(reversed(entries))}
 
 
 def overview(db: Database, ring: int) -> dict[str, Any]:
     context = recent(db, RECENT_REQUESTS, ring)
-    with db.transaction() as session:
+    with db.reading() as session:
         now = clock.now(session)
         numbers: dict[int, list[str]] = {}
         for link_pk, number in session.execute(
@@ -217,7 +217,7 @@ def overview(db: Database, ring: int) -> dict[str, Any]:
 
 def call_recording(db: Database, pk: int, cap: int) -> bytes | None:
     """The call's recording, the same bytes getCallRecording answers (rendered and kept on first use)."""
-    with db.transaction() as session:
+    with db.reading() as session:
         now = clock.now(session)
         call = session.scalar(select(Call).where(Call.pk == pk, Call.call_start <= now))
         if call is None or not call.has_recording:
@@ -227,13 +227,14 @@ def call_recording(db: Database, pk: int, cap: int) -> bytes | None:
         )
         if cached is not None:
             return cached
-        mp3 = render_mp3(f"call:{call.call_id}", max(1, min(call.talk_time_sec, cap)))
-        try:
-            with session.begin_nested():
-                session.add(Recording(call_pk=pk, kind="call", mp3=mp3, created_at=now))
-        except IntegrityError:
-            pass
-        return mp3
+        call_id, talk = call.call_id, call.talk_time_sec
+    mp3 = render_mp3(f"call:{call_id}", max(1, min(talk, cap)))
+    try:
+        with db.writing() as session:
+            session.add(Recording(call_pk=pk, kind="call", mp3=mp3, created_at=now))
+    except IntegrityError:
+        pass  # kept by another request meanwhile: the same bytes
+    return mp3
 
 
 __all__ = ["Dashboard"]

@@ -207,7 +207,7 @@ class Database:
             event.listen(self.engine, "begin", _postgres_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         file = parsed.database if self.backend == "sqlite" and parsed.database != ":memory:" else None
-        #: held by write transactions (see `transaction`), across this file's processes; reentrant
+        #: held by write transactions (see `writing`), across this file's processes; reentrant
         self.write_lock = WriteLock(f"{file}-writers" if file else None)
         #: checkpoints in a thread, once `checkpoint_in_background` is called (SQLite files only)
         self.checkpoints: Checkpoints | None = Checkpoints(file) if file else None
@@ -219,26 +219,40 @@ class Database:
         )
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        with self.write_lock:
+            Base.metadata.create_all(self.engine)
 
     def drop_schema(self) -> None:
-        Base.metadata.drop_all(self.engine)
+        with self.write_lock:
+            Base.metadata.drop_all(self.engine)
 
     @contextmanager
-    def transaction(self, write: bool = False, requests: int = 1) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any exception.
-        `write`: the transaction holds the database's write lock from its first statement.
-        `requests`: how many requests' writes it holds (a batch's), counted towards checkpoints."""
-        if not write:
-            with self.sessions() as session, session.begin():
-                yield session
-            return
-        # writers queue on `write_lock` (threads, then processes) before they ask SQLite for its lock
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction: committed on success, rolled back on any exception; it never
+        waits for the write lock (WAL readers see the last commit)."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def writing(self, requests: int = 1) -> Iterator[Session]:
+        """A writer's transaction: it queues on `write_lock` (threads, then processes) before it asks
+        the database for its lock, so it waits its turn instead of answering `database is locked`.
+        Committed on success, rolled back on any exception. `requests`: how many requests' writes
+        it holds (a batch's), counted towards checkpoints. Every writer, the control plane's
+        included, comes through here (or `locked`): there is no default to forget."""
         with self.write_lock:
             with self.write_sessions() as session, session.begin():
                 yield session
             if self._background and self.checkpoints is not None:
                 self.checkpoints.committed(requests)
+
+    @contextmanager
+    def locked(self) -> Iterator[Connection]:
+        """A connection of this database's writers outside any transaction (for a PRAGMA that
+        SQLite ignores inside one, or DDL), holding `write_lock` until it is closed; its
+        transactions begin as writers' do (BEGIN IMMEDIATE on SQLite)."""
+        with self.write_lock, self.engine.connect() as conn:
+            yield conn.execution_options(**{WRITE: True})
 
     def checkpoint_in_background(self) -> Checkpoints | None:
         """A serving process: no connection of this database checkpoints the WAL in its own commit
@@ -286,7 +300,7 @@ class Database:
 
     def check_writable(self) -> None:
         """A write transaction that changes nothing: fails on a read-only file, folder or role."""
-        with self.transaction() as session:
+        with self.writing() as session:
             session.execute(delete(MockMeta).where(MockMeta.key == "__write_probe__"))
 
     def dispose(self) -> None:

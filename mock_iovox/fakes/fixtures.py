@@ -247,14 +247,15 @@ def reset(db: Database, fixture: Fixture) -> None:
     """Drop all data and load the fixture again; the clock stays where it is."""
     from mock_iovox import clock
 
-    db.create_schema()
-    with db.transaction() as session:
-        kept = clock.read(session)
-    db.drop_schema()
-    db.create_schema()
-    with db.transaction() as session:
-        clock.write(session, kept)
-    load(db, fixture)
+    with db.write_lock:  # every other writer waits for the whole reset (a held lock is reentrant)
+        db.create_schema()
+        with db.reading() as session:
+            kept = clock.read(session)
+        db.drop_schema()
+        db.create_schema()
+        with db.writing() as session:
+            clock.write(session, kept)
+        load(db, fixture)
 
 
 def _import_sections() -> None:
@@ -267,7 +268,7 @@ def _import_sections() -> None:
 
 
 def load(db: Database, fixture: Fixture) -> None:
-    with db.transaction() as session:
+    with db.writing() as session:
         load_into(session, db.env, fixture)
 
 
