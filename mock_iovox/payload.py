@@ -109,7 +109,14 @@ def read_items(containers: list[XNode], spec: Payload, errs: ErrorList) -> list[
     `containers` are the elements named after the nested field (the wrapper, e.g. `<categories>`);
     empty ones (PHP's `<categories/>`) simply hold no items.
     """
-    nodes = [item for c in containers for item in (c.find_all(spec.item) if spec.item else [])]
+    # an empty item element is not supplied (DECISIONS.md §1, §7): the PHP client writes
+    # `<rules_variable><rule/></rules_variable>` whenever its caller passes no values
+    nodes = [
+        item
+        for c in containers
+        for item in (c.find_all(spec.item) if spec.item else [])
+        if item.children or item.value
+    ]
     if not nodes and spec.item is None:  # a single nested record such as additional_information
         nodes = [c for c in containers if c.children]
     return _read_nodes(nodes, spec, errs)

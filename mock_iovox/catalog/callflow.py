@@ -59,6 +59,10 @@ FLOW_XML_GUESSES = (
     "`?` is accepted only where a per-link value can fill it: call destinationPhoneNumber/"
     "destinationContactId/destinationContactName/sendCallAlert/record, voicemail "
     "destinationEmailAddress/destinationContactId, sendSMS destinations, and soundFile soundLabel.",
+    "DECISIONS.md §7: a call rule needs destinationPhoneNumber or destinationContactId (either may be "
+    "`?`; neither given is `destinationPhoneNumber Empty`), a voicemail rule destinationEmailAddress or "
+    "destinationContactId (neither is `destinationEmailAddress Empty`); an attribute given empty is its "
+    "own `… Empty`.",
     "A flow is `advanced` (YES) when it has a messageKeypress, an httpRequest or event handlers.",
     "SMS flows take sendSms and httpRequest rules; e-mail flows (vocabulary unknown) only httpRequest.",
     "Rules are checked against the documented elements only (play, call, messageKeypress, sendSMS, "

@@ -213,6 +213,9 @@ SMS_RULES_VARIABLE = PField(
 RULE_VARIABLE_GUESSES = (
     "`no_key_message`/`unmatched_message` are taken as the canonical names; PHP's plural spellings are "
     "aliases.",
+    "DECISIONS.md §7: an empty `<rule/>`, or a `<rules_variable/>` with nothing inside, gives no values "
+    "(PHP writes `<rules_variable><rule/></rules_variable>` when its caller passes no rules); a `<rule>` "
+    "with children but no rule_id is `Rule ID x of y Empty`.",
 )
 
 #: the three ways of picking a VoxNumber for a link (attachVoxnumberToLink items, assign_voxnumber)

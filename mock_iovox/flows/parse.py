@@ -120,8 +120,9 @@ class _Reader:
         for attr in spec.attrs:
             value = node.attrib.get(attr.name, "").strip()
             if not value:
-                if attr.required:
-                    self.add(_EMPTY_KEYS.get(attr.name, "attribute_empty"), attribute=attr.name)
+                # one of a group is `… Empty` when given empty (DECISIONS.md §7)
+                if attr.required or (attr.name in spec.one_of and attr.name in node.attrib):
+                    self.empty(attr.name)
                 continue
             if value == VARIABLE:
                 if attr.slot is None:
@@ -131,6 +132,12 @@ class _Reader:
             bad_pattern = attr.pattern and not re.fullmatch(attr.pattern, value)
             if bad_choice or bad_pattern:
                 self.add("attribute_invalid", attribute=attr.name, rule=name)
+
+        if spec.one_of and not any(name in node.attrib for name in spec.one_of):
+            self.empty(spec.one_of[0])
+
+    def empty(self, attribute: str) -> None:
+        self.add(_EMPTY_KEYS.get(attribute, "attribute_empty"), attribute=attribute)
 
     def message(
         self, node: XNode, slot: str, sounds: list[XNode], *, required: bool = True, name: str = ""

@@ -63,13 +63,16 @@ class RuleSpec:
     events: str | None = None
     #: a nested <play> rule (messageKeypress) and its slot
     nested_play: str | None = None
+    #: attributes of which at least one must be given (DECISIONS.md §7: a call rule's destination
+    #: is a number or a contact); the first one's `… Empty` when none is
+    one_of: tuple[str, ...] = ()
 
     def attr(self, name: str) -> Attr | None:
         return next((a for a in self.attrs if a.name == name), None)
 
 
-_CONTACT_ID = Attr("destinationContactId", slot="contact/contact_id", required=True)
-_PHONE = Attr("destinationPhoneNumber", slot="contact/phone_number", required=True)
+_CONTACT_ID = Attr("destinationContactId", slot="contact/contact_id")
+_PHONE = Attr("destinationPhoneNumber", slot="contact/phone_number")
 
 PLAY = RuleSpec("play", "play", inline_sounds="sound_files")
 CALL = RuleSpec(
@@ -87,6 +90,7 @@ CALL = RuleSpec(
     ),
     messages={"callerMessage": "caller_message", "calledMessage": "called_message"},
     events="callEvent",
+    one_of=(_PHONE.name, _CONTACT_ID.name),
 )
 MESSAGE_KEYPRESS = RuleSpec(
     "messageKeypress",
@@ -116,11 +120,12 @@ VOICEMAIL = RuleSpec(
         Attr("silence", pattern=DIGITS, required=True),
         Attr("maxDuration", pattern=DIGITS, required=True),
         Attr("templateName", required=True),
-        Attr("destinationEmailAddress", slot="contact/email", required=True),
-        Attr("destinationContactId", slot="contact/contact_id", required=True),
+        Attr("destinationEmailAddress", slot="contact/email"),
+        _CONTACT_ID,
     ),
     messages={"voicemailMessage": "voicemail_message", "completedMessage": "completed_message"},
     required_messages=("voicemailMessage",),
+    one_of=("destinationEmailAddress", _CONTACT_ID.name),
 )
 HTTP_REQUEST = RuleSpec(
     "httpRequest",
