@@ -270,7 +270,7 @@ def main() -> None:
         work = Path(tmp)
         data, certs = work / "data", work / "certs"
         prepare_data(data, calls, args.data_cache)
-        from mock_iovox import certs as certs_module
+        from mock_iovox.server import certs as certs_module
 
         certs_module.ensure(certs)
         today = date.today()

@@ -87,12 +87,13 @@ def main() -> None:
     from sqlalchemy import Select
 
     from mock_iovox import settings as settings_module
-    from mock_iovox.app import open_databases
     from mock_iovox.calls import counts, filters
     from mock_iovox.db import Call
-    from mock_iovox.dispatch import Dispatcher, Incoming
     from mock_iovox.handlers import HANDLERS
     from mock_iovox.handlers import calls as calls_handler
+    from mock_iovox.server.app import open_databases
+    from mock_iovox.server.dispatch import Dispatcher
+    from mock_iovox.wire import Incoming
 
     handler_seconds = [0.0]
     get_call_data = HANDLERS[("Calls", "getCallData")]
@@ -140,7 +141,7 @@ def main() -> None:
             started = time.perf_counter()
             for query in queries:
                 req = Incoming("GET", "/Calls", query, headers, "sandbox.localhost", "127.0.0.1", b"")
-                bodies.append(dispatcher.handle(req).body)
+                bodies.append(dispatcher.serve(req).body)
             elapsed = time.perf_counter() - started
             dispatcher.caches["sandbox"] = type(dispatcher.caches["sandbox"])()  # no answer kept
             return elapsed * 1000 / len(queries), handler_seconds[0] * 1000 / len(queries), bodies

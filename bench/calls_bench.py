@@ -96,11 +96,11 @@ def server(cmd: list[str], port: int, env: dict[str, str]) -> Any:
 
 def seed(data_dir: Path, fixture: Path, count: int) -> float:
     """Load the fixture, then time the generation of `count` calls (what `mock-iovox seed` does)."""
-    from mock_iovox.app import open_databases
     from mock_iovox.calls.seed import seed_calls
     from mock_iovox.calls.traffic import Window
-    from mock_iovox.dispatch import utcnow
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import open_databases
+    from mock_iovox.server.dispatch import utcnow
     from mock_iovox.settings import Settings
 
     settings = Settings(data_dir=data_dir, fixture=fixture, env="sandbox")
@@ -209,7 +209,7 @@ async def drive(base: str, path: str, seconds: float, concurrency: int = CONCURR
 
 
 def queries(link: str) -> dict[str, str]:
-    from mock_iovox.dispatch import utcnow
+    from mock_iovox.server.dispatch import utcnow
 
     today = utcnow().date()
     month = {"sdt": str(today - timedelta(days=30)), "edt": str(today)}
@@ -229,7 +229,7 @@ def measure(
 ) -> tuple[float, str, int, list[Measured]]:
     data_dir = work / f"calls-{size}"
     seeding = seed(data_dir, fixture, size)
-    from mock_iovox.dispatch import utcnow
+    from mock_iovox.server.dispatch import utcnow
 
     link, month_calls = busiest_link(data_dir, str(utcnow().date() - timedelta(days=30)))
     paths = queries(link)

@@ -1,5 +1,6 @@
-"""The write mix in process (issue 13): `Dispatcher.handle` on createNodes / updateNodes /
-deleteNodes of one item, in turn, next to baselines measured in the same run.
+"""The write mix in process (issue 13): `Dispatcher.serve` (the endpoint's path: admit, then run or
+a batch of one) on createNodes / updateNodes / deleteNodes of one item, in turn, next to baselines
+measured in the same run.
 
     python bench/write_bench.py --cpu              # 7 rounds of 600 writes (200 of each), CPU time
     python bench/write_bench.py --rounds 11 --writes 900
@@ -34,10 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mock_iovox import clock  # noqa: E402
-from mock_iovox.app import open_databases  # noqa: E402
-from mock_iovox.dispatch import Dispatcher, Incoming  # noqa: E402
 from mock_iovox.fakes.fixtures import prepare  # noqa: E402
+from mock_iovox.server.app import open_databases  # noqa: E402
+from mock_iovox.server.dispatch import Dispatcher  # noqa: E402
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings  # noqa: E402
+from mock_iovox.wire import Incoming  # noqa: E402
 
 USER, KEY = "RestUserName", "eb94fd75a6a8c04306dd341953e7e922"
 HEADERS = {"username": USER, "securekey": KEY, "content-type": "application/xml"}
@@ -82,7 +84,7 @@ class Bench:
             self.create()
 
     def expect(self, req: Incoming, status: int) -> None:
-        out = self.dispatcher.handle(req)
+        out = self.dispatcher.serve(req)
         if out.status != status:
             raise RuntimeError(f"{req.query}: {out.status} {out.body[:300]!r}")
 

@@ -58,7 +58,7 @@ XML_TOO_MANY_ATTRIBUTES = "XML Invalid: element {tag} has more than {max} attrib
 # phrased like the vendor's one documented cap (deleteVoxnumbersFromAccount, 100 numbers)
 TOO_MANY_ITEMS = "You can only send a maximum of {max} items in a single request"
 TOO_MANY_ERRORS = "Too Many Errors: {more} more not shown"
-# answered by the HTTP layer (mock_iovox/http_guard.py) before a request reaches the application
+# answered by the HTTP layer (mock_iovox/server/http_guard.py) before a request reaches the application
 URI_TOO_LONG = "Request URI Too Long: at most {max} bytes"
 HEADERS_TOO_LARGE = "Request Header Fields Too Large: at most {count} headers, {size} bytes in all"
 MALFORMED_REQUEST = "Bad Request: the HTTP request could not be parsed"

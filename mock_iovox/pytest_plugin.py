@@ -193,8 +193,8 @@ def start_in_process(folder: Path, fixture: str | None = None) -> IovoxServer:
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from mock_iovox.app import create_app, open_databases
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import create_app, open_databases
     from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 
     settings = Settings(

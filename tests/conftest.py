@@ -16,8 +16,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_iovox import clock
-from mock_iovox.app import create_app, open_databases
 from mock_iovox.fakes.fixtures import prepare
+from mock_iovox.server.app import create_app, open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 from tests.helpers import PHP_HEADERS, PINNED, php_query
 from tests.server import Server, start, stop

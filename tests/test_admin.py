@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from mock_iovox.admin import snapshots
-from mock_iovox.app import create_app, open_databases
+from mock_iovox.server.app import create_app, open_databases
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import OTHER, PINNED, assert_errors, node_xml, results
@@ -441,7 +441,7 @@ def test_the_wal_is_checkpointed_in_a_thread_once_commits_stop(settings: Setting
 
     from mock_iovox.admin.journal import GroupCommit
     from mock_iovox.admin.store import ensure
-    from mock_iovox.cache import LoopView
+    from mock_iovox.db.generations import LoopView
 
     dbs = open_databases(settings)
     db = dbs["sandbox"]

@@ -14,11 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_iovox.app import VendorEndpoint, create_app, open_databases
+from mock_iovox.catalog import CATALOG
+from mock_iovox.context import Ctx
+from mock_iovox.db import effects
 from mock_iovox.handlers import HANDLERS
-from mock_iovox.handlers.base import ALONE, Ctx
+from mock_iovox.server.app import VendorEndpoint, create_app, open_databases
+from mock_iovox.server.threads import Batches, HandlerThreads
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from mock_iovox.threads import Batches, HandlerThreads
 from tests.helpers import PHP_HEADERS, node_xml, php_query
 
 Request = tuple[str, str, str, dict[str, Any], str | None]  # verb, interface, method, params, body
@@ -271,7 +273,33 @@ def test_a_request_run_again_after_a_broken_batch_has_the_row_of_its_last_try(
 
 
 def test_a_method_with_effects_outside_the_database_never_shares_a_transaction() -> None:
-    assert {("Calling", "initiateCall"), ("Purchase", "purchaseVoxNumbers")} == ALONE
+    alone = {m.key for i in CATALOG for m in i.methods if m.alone}
+    assert alone == {("Calling", "initiateCall"), ("Purchase", "purchaseVoxNumbers")}
+
+
+def test_an_effect_outside_the_database_inside_a_batch_fails_loudly(
+    two: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batched method that asks for an effect after the commit (it forgot `alone`) answers 500 and
+    the effect never runs; the other requests of the batch are untouched."""
+    _, app, _, _ = two
+    real = HANDLERS[("Nodes", "updateNodes")]
+    ran: list[str] = []
+
+    def effectful(ctx: Ctx) -> Any:
+        effects.after_commit(ctx.session, "a webhook", lambda: ran.append("sent"))
+        return real(ctx)
+
+    monkeypatch.setitem(HANDLERS, ("Nodes", "updateNodes"), effectful)
+    sizes: list[int] = []
+    got = asyncio.run(together(app, [MIXED[0], MIXED[3], MIXED[4]], sizes))
+    assert sizes == [3]
+    assert [s for s, _ in got] == [201, 500, 201]
+    assert got[1][1].endswith(b'<errors><error status="500">Internal Server Error</error></errors>')
+    assert ran == []
+    # alone (a batch of one), the same effect is allowed and runs once the request has committed
+    assert asyncio.run(call(app, MIXED[3]))[0] == 204
+    assert ran == ["sent"]
 
 
 def test_a_lone_request_is_a_batch_of_one(two: Any) -> None:

@@ -1,5 +1,5 @@
 """Rules: blocked numbers CRUD (SPEC.md §5.5), shaped as the PHP client sends them, and what the
-stored entries decide for the call engine (mock_iovox/blocking.py)."""
+stored entries decide for the call engine (mock_iovox/domain/blocking.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from mock_iovox.blocking import blocking_decision
 from mock_iovox.db import Account, BlockedNumber
+from mock_iovox.domain.blocking import blocking_decision
 from tests.conftest import Api
 from tests.helpers import assert_errors, results, xml_of
 

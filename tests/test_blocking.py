@@ -1,4 +1,4 @@
-"""The pure time-template and blocked-number rules (mock_iovox/blocking.py) the call engine asks."""
+"""The pure time-template and blocked-number rules (mock_iovox/domain/blocking.py) the call engine asks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from mock_iovox.blocking import (
+from mock_iovox.domain.blocking import (
     ALLOW,
     ANY_NUMBER,
     BLOCK,

@@ -1,4 +1,4 @@
-"""The answer and caller caches (mock_iovox/cache.py) are never stale: every write bumps the data
+"""The answer and caller caches (mock_iovox/generations.py) are never stale: every write bumps the data
 generation in the database, so another worker, another instance on PostgreSQL, and a clock that
 moves past a hidden call all see the change at once."""
 
@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from mock_iovox import auth, cache, clock
+from mock_iovox import auth, clock
 from mock_iovox.clock import ClockState
-from mock_iovox.db import ApiUser, Call
+from mock_iovox.db import ApiUser, Call, generations
+from mock_iovox.server import answers
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import PHP_HEADERS, PINNED, assert_errors, node_xml, results, totals
@@ -22,7 +23,7 @@ from tests.test_calls_support import WIDE
 
 
 def _generation(api: Api) -> str:
-    return cache.read_state(api.dbs["sandbox"].engine).generation
+    return generations.read_state(api.dbs["sandbox"].engine).generation
 
 
 def test_every_write_bumps_the_generation_and_nothing_else_does(api: Api) -> None:
@@ -42,10 +43,10 @@ def test_every_write_bumps_the_generation_and_nothing_else_does(api: Api) -> Non
 
 
 def test_target_table_of_a_statement() -> None:
-    assert cache._target("INSERT INTO nodes (a) VALUES (?)") == "nodes"
-    assert cache._target('INSERT OR REPLACE INTO "ip_ranges"(a) VALUES (1)') == "ip_ranges"
-    assert cache._target("UPDATE api_users SET secure_key=?") == "api_users"
-    assert cache._target("DELETE FROM links WHERE pk = ?") == "links"
+    assert generations._target("INSERT INTO nodes (a) VALUES (?)") == "nodes"
+    assert generations._target('INSERT OR REPLACE INTO "ip_ranges"(a) VALUES (1)') == "ip_ranges"
+    assert generations._target("UPDATE api_users SET secure_key=?") == "api_users"
+    assert generations._target("DELETE FROM links WHERE pk = ?") == "links"
 
 
 def test_a_write_through_one_worker_is_read_through_another(make_api: object) -> None:
@@ -111,31 +112,31 @@ def test_a_kept_calls_answer_ends_at_the_next_hidden_call(api: Api, settings: Se
 
 
 def test_entry_freshness() -> None:
-    state = cache.State("7", "1", ClockState(frozen=PINNED))
+    state = generations.State("7", "1", ClockState(frozen=PINNED))
     day, until = PINNED.date(), PINNED + timedelta(minutes=5)
-    entry = cache.Entry("7", b"x", day, until)
+    entry = answers.Entry("7", b"x", day, until)
     assert entry.fresh(state, lambda: PINNED + timedelta(minutes=4, seconds=59))
     assert not entry.fresh(state, lambda: until)
-    assert not entry.fresh(cache.State("8", "1", state.clock), lambda: PINNED)
-    assert not cache.Entry("7", b"x", day, None).fresh(state, lambda: PINNED + timedelta(days=1))
-    assert cache.Entry("7", b"x").fresh(state, lambda: PINNED + timedelta(days=400))
+    assert not entry.fresh(generations.State("8", "1", state.clock), lambda: PINNED)
+    assert not answers.Entry("7", b"x", day, None).fresh(state, lambda: PINNED + timedelta(days=1))
+    assert answers.Entry("7", b"x").fresh(state, lambda: PINNED + timedelta(days=400))
 
 
 def test_the_cache_drops_the_least_recently_used() -> None:
-    kept = cache.Cache(max_entries=2, max_body=10)
-    state = cache.State("1", "1", ClockState(frozen=PINNED))
+    kept = answers.Cache(max_entries=2, max_body=10)
+    state = generations.State("1", "1", ClockState(frozen=PINNED))
     for key in "abc":
-        kept.keep_answer(key, cache.Entry("1", key), 1)
+        kept.keep_answer(key, answers.Entry("1", key), 1)
     assert [kept.answer(k, state) for k in "abc"] == [None, "b", "c"]
-    kept.keep_answer("big", cache.Entry("1", "big"), 11)
+    kept.keep_answer("big", answers.Entry("1", "big"), 11)
     assert kept.answer("big", state) is None
     # a budget of bytes in all, too
-    budget = cache.Cache(max_entries=10, max_body=10, max_bytes=20)
+    budget = answers.Cache(max_entries=10, max_body=10, max_bytes=20)
     for key in "abc":
-        budget.keep_answer(key, cache.Entry("1", key), 8)
+        budget.keep_answer(key, answers.Entry("1", key), 8)
     assert [budget.answer(k, state) for k in "abc"] == [None, "b", "c"]
-    budget.keep_answer("b", cache.Entry("1", "b2"), 8)  # replaced, not counted twice
-    budget.keep_answer("d", cache.Entry("1", "d"), 4)
+    budget.keep_answer("b", answers.Entry("1", "b2"), 8)  # replaced, not counted twice
+    budget.keep_answer("d", answers.Entry("1", "d"), 4)
     assert [budget.answer(k, state) for k in "bcd"] == ["b2", "c", "d"]
 
 

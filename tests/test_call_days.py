@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from mock_iovox import clock
-from mock_iovox.app import open_databases
 from mock_iovox.calls import magic
 from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import Window
@@ -23,6 +22,7 @@ from mock_iovox.cli import main
 from mock_iovox.db import Call, CallDay
 from mock_iovox.db.engine import Database
 from mock_iovox.fakes.fixtures import prepare
+from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import PINNED, totals

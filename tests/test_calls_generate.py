@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from mock_iovox.app import open_databases
 from mock_iovox.calls import generate as gen
 from mock_iovox.calls import numbers
 from mock_iovox.calls.outcomes import BLOCKED_RESULTS
@@ -21,6 +20,7 @@ from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import CALL_RESULTS, RULE_RESULTS, Window
 from mock_iovox.cli import main
 from mock_iovox.fakes.fixtures import FixtureError, read_fixture
+from mock_iovox.server.app import open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 from tests.conftest import Api, prepare_pinned
 from tests.helpers import OTHER

@@ -9,7 +9,7 @@ import pytest
 import uvicorn
 from cryptography import x509
 
-from mock_iovox import certs
+from mock_iovox.server import certs
 
 
 def san_names(path: Path) -> set[str]:

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from mock_iovox.app import open_databases
 from mock_iovox.cli import main
 from mock_iovox.db import Node
 from mock_iovox.fakes.fixtures import prepare
+from mock_iovox.server.app import open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings, from_environ
 
 

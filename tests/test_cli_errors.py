@@ -15,11 +15,11 @@ import yaml
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
-from mock_iovox.app import open_databases
 from mock_iovox.cli import main
 from mock_iovox.fakes.fixtures import FixtureError, prepare, read_fixture
+from mock_iovox.server.app import open_databases
+from mock_iovox.server.startup import banner
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from mock_iovox.startup import banner
 from tests.conftest import Api
 from tests.helpers import OTHER_SANDBOX_KEY, PRODUCTION_KEY, SANDBOX_KEY
 from tests.server import Server, free_port, start, stop

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from mock_iovox import clock
-from mock_iovox.app import open_databases
 from mock_iovox.cli import main
+from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import PINNED, node_xml, results, totals

@@ -225,7 +225,7 @@ def test_unusual_verbs_get_the_vendor_shape(api: Api, verb: str) -> None:
 
 
 def test_body_is_not_read_before_authentication(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mock_iovox import app as app_module
+    from mock_iovox.server import app as app_module
 
     reads: list[int] = []
     real = app_module.receive_body
@@ -277,9 +277,9 @@ def test_key_check() -> None:
 def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings) -> None:
     from sqlalchemy import update
 
-    from mock_iovox.app import open_databases
     from mock_iovox.db import ApiUser
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import open_databases
     from tests.helpers import SANDBOX_KEY, SANDBOX_USER
 
     dbs = open_databases(settings)
@@ -301,8 +301,8 @@ def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings)
 def test_database_files_are_private(tmp_path: Path) -> None:
     import stat
 
-    from mock_iovox.app import open_databases
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import open_databases
     from mock_iovox.settings import DEFAULT_FIXTURE
 
     old = tmp_path / "sandbox.sqlite3"
@@ -330,7 +330,7 @@ def test_private_keys_are_created_0600(tmp_path: Path, monkeypatch: pytest.Monke
     import os
     import stat
 
-    from mock_iovox import certs
+    from mock_iovox.server import certs
 
     modes: dict[str, int] = {}
     real_open = os.open

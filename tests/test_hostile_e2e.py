@@ -167,7 +167,7 @@ def test_malformed_request_is_a_vendor_400(plain: Server) -> None:
 
 
 def test_idle_and_slow_header_connections_are_closed(plain: Server) -> None:
-    from mock_iovox.http_guard import HEADER_TIMEOUT
+    from mock_iovox.server.http_guard import HEADER_TIMEOUT
 
     # both at once: an idle connection and one whose headers never end
     with ThreadPoolExecutor(2) as pool:

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from mock_iovox import cache
-from mock_iovox.db import Call, Link, Node, VoxNumber
+from mock_iovox.db import Call, Link, Node, VoxNumber, generations
 from tests.conftest import Api
 from tests.helpers import (
     OTHER_SANDBOX_KEY,
@@ -360,7 +359,7 @@ def test_node_details_errors(api: Api) -> None:
 
 
 def _generation(api: Api) -> str:
-    return cache.read_state(api.dbs["sandbox"].engine).generation
+    return generations.read_state(api.dbs["sandbox"].engine).generation
 
 
 def test_update_that_changes_nothing_writes_nothing(api: Api) -> None:

@@ -38,7 +38,7 @@ def declared() -> list[str]:
 def test_every_declared_dependency_is_pinned() -> None:
     pins = lock()
     names = declared()
-    assert "cryptography" in names  # imported directly by mock_iovox.certs
+    assert "cryptography" in names  # imported directly by mock_iovox.server.certs
     assert [n for n in names if n not in pins] == []
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_iovox import cache
+from mock_iovox.db import generations
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import assert_errors, results, totals
@@ -91,16 +91,16 @@ def test_node_writes_of_several_items(pg_api: Api) -> None:
     resp = pg_api.post("Nodes", "createNodes", f"<request>{items}</request>")
     assert resp.status_code == 201
     engine = pg_api.dbs["sandbox"].engine
-    before = cache.read_state(engine).generation
+    before = generations.read_state(engine).generation
     same = "<request><node><node_id>pg-0</node_id><node_name>N0</node_name></node></request>"
     assert pg_api.put("Nodes", "updateNodes", same).status_code == 204
-    assert cache.read_state(engine).generation == before
+    assert generations.read_state(engine).generation == before
     swap = (
         "<request><node><node_id>pg-0</node_id><new_node_id>pg-1</new_node_id></node>"
         "<node><node_id>pg-1</node_id><new_node_id>pg-0</new_node_id></node></request>"
     )
     assert pg_api.put("Nodes", "updateNodes", swap).status_code == 204
-    assert cache.read_state(engine).generation != before
+    assert generations.read_state(engine).generation != before
     rows = {
         r["node_id"]: r["node_name"] for r in results(pg_api.get("Nodes", "getNodes", {"node_type": "T"}))
     }

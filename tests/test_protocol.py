@@ -418,7 +418,7 @@ def test_unexpected_fault_is_a_vendor_500(api: Api, monkeypatch: pytest.MonkeyPa
 
 
 def test_fault_outside_the_dispatcher_is_a_vendor_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mock_iovox import app as app_module
+    from mock_iovox.server import app as app_module
 
     async def broken(receive: object, headers: object, limit: int) -> bytes:
         raise RuntimeError("boom")

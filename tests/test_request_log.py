@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from mock_iovox import errors
-from mock_iovox.handlers.base import HANDLERS
-from mock_iovox.reqlog import JsonFormatter, TextFormatter
+from mock_iovox.handlers import HANDLERS
+from mock_iovox.server.reqlog import JsonFormatter, TextFormatter
 from mock_iovox.settings import Settings
 from tests.conftest import Api
 from tests.helpers import PRODUCTION_KEY, SANDBOX_KEY, SANDBOX_USER, assert_errors, php_query
@@ -246,7 +246,7 @@ def test_client_gone_before_its_body_is_one_line_and_no_answer(
     answered, and the log says so in one line (no traceback)."""
     import anyio
 
-    from mock_iovox.app import create_app
+    from mock_iovox.server.app import create_app
     from tests.helpers import PHP_HEADERS
 
     app = create_app(api.settings, api.dbs)

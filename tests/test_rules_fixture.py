@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mock_iovox.app import open_databases
-from mock_iovox.blocking import frames_from_json
 from mock_iovox.db import BlockedNumber, SoundFile, TimeTemplate
 from mock_iovox.db.flows import BlockedNumberRule, Cli
+from mock_iovox.domain.blocking import frames_from_json
 from mock_iovox.fakes.fixtures import FixtureError, prepare
+from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
 
 BASE = """

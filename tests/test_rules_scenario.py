@@ -10,9 +10,9 @@ from datetime import datetime
 from mutagen.mp3 import MP3
 from sqlalchemy import select
 
-from mock_iovox.blocking import blocking_decision
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account
+from mock_iovox.domain.blocking import blocking_decision
 from tests.conftest import Api
 from tests.helpers import RUBY_HEADERS, assert_errors, results, ruby_query, xml_of
 

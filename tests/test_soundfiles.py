@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.catalog.soundfiles import MAX_FILE_BYTES
 from mock_iovox.db import Account, CallFlow, Link, LinkRuleValue, SoundFile
-from mock_iovox.soundfiles import decode_base64, decoded_size, sniff_audio, sound_file_in_use
+from mock_iovox.domain.soundfiles import decode_base64, decoded_size, sniff_audio, sound_file_in_use
 from tests.conftest import Api
 from tests.helpers import (
     OTHER,

@@ -40,7 +40,7 @@ def test_the_serving_modules_leave_libraries_of_loads_and_pages_unimported() -> 
     start."""
     code = (
         "import json, sys\n"
-        "import mock_iovox.cli, mock_iovox.serve, mock_iovox.startup, mock_iovox.app\n"
+        "import mock_iovox.cli, mock_iovox.server.serve, mock_iovox.server.startup, mock_iovox.server.app\n"
         "import mock_iovox.admin.api, mock_iovox.admin.ui, mock_iovox.admin.hooks\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
@@ -70,9 +70,9 @@ def test_a_reused_faker_gives_the_data_of_a_new_one(tmp_path: Path) -> None:
 
     from sqlalchemy import select
 
-    from mock_iovox.app import open_databases
     from mock_iovox.db import Contact
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import open_databases
     from mock_iovox.settings import Settings
 
     fixture = tmp_path / "fixture.yaml"
@@ -154,7 +154,7 @@ def test_workers_are_forked_share_the_data_and_end_with_the_master(tmp_path: Pat
                 resp = c.get("/Nodes?v=3&method=getNodes&node_id=forked", headers=PHP_HEADERS)
                 assert resp.status_code == 200 and b"<node_id>forked</node_id>" in resp.content
     finally:
-        srv.proc.kill()  # kill -9: the workers end by themselves (mock_iovox/lifeline.py)
+        srv.proc.kill()  # kill -9: the workers end by themselves (mock_iovox/server/lifeline.py)
         srv.proc.wait()
     deadline = time.monotonic() + 15
     while any(process_alive(p) for p in workers) and time.monotonic() < deadline:

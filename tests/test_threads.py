@@ -1,4 +1,4 @@
-"""mock_iovox/threads.py: the handler threads behind the event loop."""
+"""mock_iovox/server/threads.py: the handler threads behind the event loop."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mock_iovox.threads import HandlerThreads
+from mock_iovox.server.threads import HandlerThreads
 
 
 def test_work_runs_off_the_loop_and_hands_back_its_value() -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def control_routes(settings: Settings, databases: Mapping[str, Database]) -> list[BaseRoute]:
-    """Every /__mock__ route (mounted by mock_iovox.app beside the vendor catch-all)."""
+    """Every /__mock__ route (mounted by mock_iovox.server.app beside the vendor catch-all)."""
     from mock_iovox.admin.api import ControlPlane
     from mock_iovox.admin.ui import Dashboard
 

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from mock_iovox.admin.store import FaultRule
-from mock_iovox.cache import FAULTS
 from mock_iovox.db.accounts import MockMeta
+from mock_iovox.db.generations import FAULTS
 
 ACTIONS = ("latency", "error", "internal", "malformed", "drop")
 FIELDS = (

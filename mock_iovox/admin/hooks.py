@@ -19,9 +19,9 @@ from mock_iovox import auth, xmlio
 from mock_iovox.admin import faults, journal
 from mock_iovox.admin.store import ensure
 from mock_iovox.db.engine import Database
-from mock_iovox.dispatch import Incoming, Outgoing, error_response, internal_error
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings
+from mock_iovox.wire import Incoming, Outgoing, error_response, internal_error
 
 #: a "malformed" fault: an XML answer cut short
 MALFORMED_BODY = b'<?xml version="1.0" encoding="UTF-8"?>\n<response><result><node_id>'

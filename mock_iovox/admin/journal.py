@@ -15,8 +15,8 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from mock_iovox.admin.store import JournalEntry
-from mock_iovox.cache import LoopView
 from mock_iovox.db.engine import Checkpoints
+from mock_iovox.db.generations import LoopView
 
 #: request bodies are kept up to this many bytes (the rest is cut, `body_bytes` tells the full size)
 BODY_BOUND = 4096

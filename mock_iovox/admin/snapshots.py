@@ -36,11 +36,11 @@ from sqlalchemy.sql import table as table_clause
 
 import mock_iovox.db  # noqa: F401  (registers every table)
 from mock_iovox.admin.store import DirtyTable, Snapshot
-from mock_iovox.cache import AUTH_GENERATION, FAULTS, GENERATION
 from mock_iovox.clock import system_now
 from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
 from mock_iovox.db.engine import Database
+from mock_iovox.db.generations import AUTH_GENERATION, FAULTS, GENERATION
 
 FORMAT = "mock-iovox-snapshot"
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import Float, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from mock_iovox.cache import UNVERSIONED_TABLES
 from mock_iovox.db.engine import Database
+from mock_iovox.db.generations import UNVERSIONED_TABLES
 
 
 class ControlBase(DeclarativeBase):

@@ -40,12 +40,12 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from mock_iovox import blocking
 from mock_iovox.calls import magic, numbers, outbox, traffic
 from mock_iovox.calls.generate import CALL_ID_BASE, next_pk
 from mock_iovox.calls.outcomes import NO_RULES_SET, NUMBER_ON_HOLD
 from mock_iovox.db import Call, CallFlow, Contact, Link, LinkRuleValue, Node, VoxNumber
 from mock_iovox.db.calls import PendingCall
+from mock_iovox.domain import blocking
 from mock_iovox.flows import values as V
 from mock_iovox.flows.model import Branch, Flow, Rule
 from mock_iovox.flows.store import flow_of

@@ -15,10 +15,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from mock_iovox.calls.periods import Period
 from mock_iovox.db import Call, link_categories
-from mock_iovox.queries.categories import cat_ids_filter
+from mock_iovox.domain.categories import cat_ids_filter
 
 if TYPE_CHECKING:  # the handlers package imports this module
-    from mock_iovox.handlers.base import Ctx
+    from mock_iovox.context import Ctx
 
 #: query parameter -> CDR column (exact match)
 EXACT: Mapping[str, InstrumentedAttribute[Any]] = {

@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from mock_iovox.db import Call
 
 if TYPE_CHECKING:
-    from mock_iovox.handlers.base import SqlExpr
+    from mock_iovox.context import SqlExpr
 
 #: weekday names as the API writes days (time frames use MON … SUN, SPEC.md §3.3), Monday = 0
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")

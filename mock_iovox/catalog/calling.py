@@ -11,6 +11,7 @@ INTERFACE = Interface(
             "initiateCall",
             Verb.POST,
             "Starts an outbound call that runs the calling rules of a link.",
+            alone=True,  # the call flow may make an HTTP request
             payload=Payload(
                 "call_variables",
                 fields=(

@@ -139,6 +139,7 @@ def _recording(name: str, summary: str, what: str, sources: str) -> Method:
         name,
         Verb.GET,
         summary,
+        clock_bound=True,
         params=(QueryParam("id", mandatory=True, empty_error="id_empty"),),
         response=Response.BINARY,
         errors=errs(
@@ -165,6 +166,7 @@ INTERFACE = Interface(
             "getCallData",
             Verb.GET,
             "Lists call detail records (CDRs) of a period, with many filters.",
+            clock_bound=True,
             params=(
                 *_period_params(),
                 QueryParam("dconst", PType.ENUM, choices=DATE_CONSTANTS, invalid_error="dconst_invalid"),
@@ -217,6 +219,7 @@ INTERFACE = Interface(
             "getCallMetrics",
             Verb.GET,
             "Aggregated call statistics of a period, optionally grouped by up to two fields.",
+            clock_bound=True,
             params=(
                 *_period_params(),
                 *_filters("call_origin_encryption"),

@@ -213,6 +213,13 @@ class Method:
     guesses: tuple[str, ...] = ()
     #: JSON shape of repeated children, keyed "wrapper/child" (e.g. "days/day": JsonList.ALWAYS)
     json_lists: Mapping[str, JsonList] = field(default_factory=dict)
+    #: a writing method whose effect reaches outside the database (a thread, a callback, a flow's
+    #: HTTP request): it never shares a batch's transaction with other requests (a batch may run
+    #: its requests twice); anything else that tries such an effect in a batch fails loudly
+    alone: bool = False
+    #: its answer depends on the mock's clock (calls become visible as it advances): a kept answer
+    #: holds for the clock's day, until the account's next hidden call starts
+    clock_bound: bool = False
 
     @property
     def key(self) -> tuple[str, str]:

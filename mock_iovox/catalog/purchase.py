@@ -104,6 +104,7 @@ INTERFACE = Interface(
             "purchaseVoxNumbers",
             Verb.POST,
             "Buys VoxNumbers per region and quantity; they land in the account unassigned.",
+            alone=True,  # its callback starts a thread after the commit
             payload=Payload(
                 "item",
                 wrapper="items",

@@ -63,7 +63,7 @@ TIME_TEMPLATE_GUESSES = (
     "Invalid`; a label with `,` is `Label x of y Invalid` (it could not be named in "
     "deleteTimeTemplates).",
     "`Duplicate Label Received` is reported alone.",
-    "Evaluation (mock_iovox/blocking.py): the time window repeats on each day of the date range; "
+    "Evaluation (mock_iovox/domain/blocking.py): the time window repeats on each day of the date range; "
     "YEARLY ignores the year, MONTHLY the month; ranges wrap (Dec 20 - Jan 5, 22:00 - 06:00); both "
     "ends are included; no days means every day.",
 )
@@ -106,7 +106,7 @@ BLOCKED_NUMBER_GUESSES = (
     "A rule's link ids become one rule each; a rule without link ids applies to every link; a rule "
     "without blocking_type blocks.",
     "A rule follows its link through a rename (new_link_id) and goes with it when the link is deleted.",
-    "Matching (mock_iovox/blocking.py): the most specific entry decides (EQUALS, then longer "
+    "Matching (mock_iovox/domain/blocking.py): the most specific entry decides (EQUALS, then longer "
     "STARTSWITH prefixes, `*` last), through its first rule for the link whose time template holds "
     "the instant (rules naming the link first), else its default; no entry: allowed.",
 )

@@ -16,9 +16,9 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from mock_iovox.cache import track_writes
 from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
+from mock_iovox.db.generations import track_writes
 
 #: execution option of connections that take the write lock when their transaction begins
 WRITE = "mock_iovox_write"

@@ -15,8 +15,8 @@ from typing import Any
 
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, SoundFile
+from mock_iovox.domain.soundfiles import MP3_TYPE, group_forbidden
 from mock_iovox.fakes.fixtures import FixtureError, Loader, account_section
-from mock_iovox.soundfiles import MP3_TYPE, group_forbidden
 
 #: longest prompt a fixture may render (keeps loading fast)
 MAX_SECONDS = 30

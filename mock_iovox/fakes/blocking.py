@@ -27,9 +27,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from mock_iovox.blocking import DAYS, TimeFrame, frames_to_json, normalise_number
 from mock_iovox.db import Account, BlockedNumber, Link, TimeTemplate
 from mock_iovox.db.flows import BlockedNumberRule, Cli
+from mock_iovox.domain.blocking import DAYS, TimeFrame, frames_to_json, normalise_number
 from mock_iovox.fakes.fixtures import FixtureError, Loader, account_section
 
 

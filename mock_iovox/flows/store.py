@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, tuple_, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from mock_iovox.context import Ctx, by_vendor_id
 from mock_iovox.db import CallFlow, Contact, Link, LinkRuleValue, SoundFile
+from mock_iovox.domain.contacts import default_display_name
 from mock_iovox.flows import values as V
 from mock_iovox.flows.model import Flow, Rule, SoundRef
 from mock_iovox.flows.parse import stored_flow
-from mock_iovox.handlers.base import Ctx, by_vendor_id
-from mock_iovox.handlers.contacts import default_display_name
 from mock_iovox.xmlio import XNode
 
 DEFAULT = "DEFAULT"

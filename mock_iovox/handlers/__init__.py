@@ -6,10 +6,10 @@ Every module of this package is imported, so a new handler module needs no edit 
 import importlib
 import pkgutil
 
-from mock_iovox.handlers.base import HANDLERS
+from mock_iovox.handlers.registry import HANDLERS
 
 for _info in pkgutil.iter_modules(__path__):
-    if _info.name != "base" and not _info.name.startswith("_"):
+    if _info.name != "registry" and not _info.name.startswith("_"):
         importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = ["HANDLERS"]

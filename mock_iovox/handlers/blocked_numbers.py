@@ -3,7 +3,7 @@ by default and per link within time templates.
 
 An entry is addressed by (number, in_or_out, operator). Its rules are rows of BlockedNumberRule,
 one per link id (NULL: every link), so that deleting a link or renaming a time template needs no
-rewrite here. How an entry decides a call lives in `mock_iovox.blocking`.
+rewrite here. How an entry decides a call lives in `mock_iovox.domain.blocking`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from mock_iovox.blocking import BLOCK, normalise_number
+from mock_iovox.context import Ctx, ListResult, SqlExpr, by_vendor_id, repeated, run_listing
 from mock_iovox.db import BlockedNumber, Link, TimeTemplate
 from mock_iovox.db.flows import BlockedNumberRule
-from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, by_vendor_id, handles, repeated, run_listing
+from mock_iovox.domain.blocking import BLOCK, normalise_number
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 Key = tuple[str, str, str]

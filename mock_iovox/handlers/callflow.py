@@ -14,13 +14,14 @@ from sqlalchemy import case, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from mock_iovox import errors
+from mock_iovox.context import Ctx, ListResult, run_listing
 from mock_iovox.db import CallFlow
 from mock_iovox.errors import IovoxError
 from mock_iovox.flows import store
 from mock_iovox.flows.model import Flow
 from mock_iovox.flows.parse import FlowError, flow_elements, read_flow
 from mock_iovox.flows.vocabulary import FLOW_ROOTS
-from mock_iovox.handlers.base import Ctx, ListResult, handles, run_listing
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree, write_node
 
 ALL_KINDS = tuple(FLOW_ROOTS.values())

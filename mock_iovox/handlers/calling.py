@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mock_iovox.calls import engine
-from mock_iovox.handlers.base import Ctx, handles
+from mock_iovox.context import Ctx
+from mock_iovox.handlers.registry import handles
 from mock_iovox.payload import EXTRA
 from mock_iovox.xmlio import Tree
 
@@ -14,7 +15,7 @@ from mock_iovox.xmlio import Tree
 MAX_DELAY = 525_600
 
 
-@handles("Calling", "initiateCall", alone=True)  # the call flow may make an HTTP request
+@handles("Calling", "initiateCall")
 def initiate_call(ctx: Ctx) -> Tree:
     engine.run_due(ctx.session, ctx.now)
     ctx.check()  # the payload reader's problems (Link ID Empty, Delay … not an integer) come alone

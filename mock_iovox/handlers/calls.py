@@ -14,6 +14,7 @@ from mock_iovox.calls import counts, engine, metrics, periods
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.calls.filters import EXACT, filtered
 from mock_iovox.catalog.calls import GROUP_FIELDS, MAX_GROUP_FIELDS
+from mock_iovox.context import Binary, Ctx, ListResult, SqlExpr, run_listing, text_value
 from mock_iovox.db import (
     Call,
     Category,
@@ -23,7 +24,7 @@ from mock_iovox.db import (
     link_categories,
     node_categories,
 )
-from mock_iovox.handlers.base import Binary, Ctx, ListResult, SqlExpr, handles, run_listing, text_value
+from mock_iovox.handlers.registry import handles
 
 #: getCallData field abbreviation -> CDR column (ct/tt select seconds; `_durations` formats them)
 CDR_COLUMNS: dict[str, SqlExpr] = {

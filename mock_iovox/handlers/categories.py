@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import case, delete, func, literal, select
 from sqlalchemy.orm import aliased
 
+from mock_iovox.context import Ctx, ListResult, SqlExpr, by_vendor_id, id_list, run_listing
 from mock_iovox.db import Category
-from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, by_vendor_id, handles, id_list, run_listing
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 # Self-joins of the category tree, built once (a fresh alias per request costs a re-adaptation).

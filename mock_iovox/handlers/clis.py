@@ -7,10 +7,11 @@ import re
 from sqlalchemy import delete, select
 
 from mock_iovox import xmlio
+from mock_iovox.context import Ctx, by_vendor_id, id_list
 from mock_iovox.db import CallFlow
 from mock_iovox.db.flows import Cli
 from mock_iovox.errors import IovoxError
-from mock_iovox.handlers.base import Ctx, by_vendor_id, handles, id_list
+from mock_iovox.handlers.registry import handles
 
 _DIGITS = re.compile(r"\+?(\d+)")
 

@@ -16,22 +16,22 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from mock_iovox.catalog.common import CONTACT_DETAIL_FIELDS
-from mock_iovox.db import Contact, Link, LinkRuleValue
-from mock_iovox.handlers.base import (
+from mock_iovox.context import (
     Ctx,
     ListResult,
     SqlExpr,
     by_vendor_id,
     check_ids,
-    handles,
     id_list,
     run_listing,
 )
+from mock_iovox.db import Contact, Link, LinkRuleValue
+from mock_iovox.domain.contacts import PHONES, default_display_name, phones_of
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 DETAILS = tuple(f.name for f in CONTACT_DETAIL_FIELDS)
 #: the numbers a rule can dial; "shares a phone number" and "empties a detail a rule uses" look here
-PHONES = ("mobile_phone", "home_phone", "business_phone")
 
 
 def in_use_clause(contact_pk: SqlExpr) -> ColumnElement[bool]:
@@ -74,15 +74,6 @@ def release_rules(session: Session, contact_pks: Collection[int]) -> None:
 
 def contacts_by_id(ctx: Ctx, ids: Iterable[str]) -> dict[str, Contact]:
     return by_vendor_id(ctx, Contact, "contact_id", ids)
-
-
-def default_display_name(details: dict[str, Any], contact_id: str) -> str:
-    name = f"{details.get('first_name') or ''} {details.get('last_name') or ''}".strip()
-    return name or details.get("company") or contact_id
-
-
-def phones_of(details: dict[str, Any]) -> set[str]:
-    return {str(details[p]) for p in PHONES if details.get(p)}
 
 
 def assigned_status(contact_pk: SqlExpr) -> ColumnElement[Any]:

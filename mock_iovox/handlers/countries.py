@@ -6,7 +6,8 @@ from memory.
 
 from __future__ import annotations
 
-from mock_iovox.handlers.base import Ctx, ListResult, handles
+from mock_iovox.context import Ctx, ListResult
+from mock_iovox.handlers.registry import handles
 from mock_iovox.numbering.countries import all_countries
 
 

@@ -7,9 +7,10 @@ import hashlib
 
 from sqlalchemy import select
 
+from mock_iovox.context import Ctx
 from mock_iovox.db import Link
 from mock_iovox.db.calls import ActionKey
-from mock_iovox.handlers.base import Ctx, handles
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 DEFAULT_ACTION = "initiateCall"

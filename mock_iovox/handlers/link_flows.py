@@ -12,17 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mock_iovox.context import Ctx, repeated
 from mock_iovox.db import Link, Node, node_categories
-from mock_iovox.flows import store
-from mock_iovox.handlers.base import Ctx, handles, repeated
-from mock_iovox.handlers.links import (
+from mock_iovox.domain.links import (
     CategoryPaths,
     check_category_list,
     links_by_id,
     names_in_nodes,
     new_link,
 )
-from mock_iovox.handlers.nodes import nodes_by_id
+from mock_iovox.domain.nodes import nodes_by_id
+from mock_iovox.flows import store
+from mock_iovox.handlers.registry import handles
 from mock_iovox.numbering.assign import assign_voxnumber
 from mock_iovox.xmlio import Tree
 

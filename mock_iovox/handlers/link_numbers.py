@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from mock_iovox.context import Ctx
 from mock_iovox.db import Link, VoxNumber
-from mock_iovox.handlers.base import Ctx, handles
-from mock_iovox.handlers.links import links_by_id
+from mock_iovox.domain.links import links_by_id
+from mock_iovox.handlers.registry import handles
 from mock_iovox.numbering.assign import assign_voxnumber
 
 

@@ -10,27 +10,23 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
-from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories, node_categories
-from mock_iovox.flows.store import link_rules
-from mock_iovox.handlers.base import (
+from mock_iovox.context import (
     Ctx,
     ListResult,
-    by_vendor_id,
     check_ids,
-    handles,
     id_list,
     repeated,
     run_listing,
     text_value,
 )
+from mock_iovox.db import CallFlow, Category, Link, Node, VoxNumber, link_categories, node_categories
+from mock_iovox.domain.nodes import nodes_by_id
+from mock_iovox.flows.store import link_rules
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 # Built once: a fresh alias per request makes SQLAlchemy adapt every column again (~0.8 ms a call).
 FLOW = aliased(CallFlow, name="flow")
-
-
-def nodes_by_id(ctx: Ctx, ids: Iterable[str]) -> dict[str, Node]:
-    return by_vendor_id(ctx, Node, "node_id", ids)
 
 
 @handles("Nodes", "getNodes")

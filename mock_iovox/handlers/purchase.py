@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, func, select
 
 from mock_iovox import xmlio
+from mock_iovox.context import Ctx, ListResult, run_listing
 from mock_iovox.db import PurchaseOrder, VoxNumber
 from mock_iovox.db.numbering import NumberRegion
-from mock_iovox.handlers.base import Ctx, ListResult, handles, run_listing
+from mock_iovox.handlers.registry import handles
 from mock_iovox.numbering import callbacks
 from mock_iovox.numbering.plans import normalise_area_code
 from mock_iovox.numbering.postcodes import locate
@@ -119,7 +120,7 @@ def _check_callback_url(ctx: Ctx) -> str:
     return str(url)
 
 
-@handles("Purchase", "purchaseVoxNumbers", alone=True)  # its callback starts a thread
+@handles("Purchase", "purchaseVoxNumbers")
 def purchase_voxnumbers(ctx: Ctx) -> Tree:
     total = len(ctx.items)
     callback_url = _check_callback_url(ctx)

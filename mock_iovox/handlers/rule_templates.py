@@ -6,11 +6,12 @@ CUSTOM ones are the account's call flows.
 
 from __future__ import annotations
 
+from mock_iovox.context import Ctx, ListResult, by_vendor_id
 from mock_iovox.db import CallFlow, Link
 from mock_iovox.flows import store
 from mock_iovox.flows.values import render_rule
-from mock_iovox.handlers.base import Ctx, ListResult, by_vendor_id, handles
 from mock_iovox.handlers.callflow import CALL_ONLY, list_templates
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from mock_iovox.calls import outbox
+from mock_iovox.context import Ctx
 from mock_iovox.db import Link
-from mock_iovox.handlers.base import Ctx, handles
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 #: SMS activity ids are this base + the outbox row's pk

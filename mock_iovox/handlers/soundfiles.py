@@ -1,6 +1,6 @@
 """SoundFiles (SPEC.md §5.7): upload, list, fetch, rename and delete the account's audio.
 
-What an upload must be (base64 MP3/WAV, size, names) lives in `mock_iovox.soundfiles`; this module
+What an upload must be (base64 MP3/WAV, size, names) lives in `mock_iovox.domain.soundfiles`; this module
 applies it item by item with the vendor's `<Field> x of y <Problem>` errors.
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 
 from mock_iovox.catalog.soundfiles import MAX_FILE_BYTES
+from mock_iovox.context import Binary, Ctx, ListResult, SqlExpr, repeated, run_listing
 from mock_iovox.db import SoundFile
-from mock_iovox.handlers.base import Binary, Ctx, ListResult, SqlExpr, handles, repeated, run_listing
-from mock_iovox.soundfiles import (
+from mock_iovox.domain.soundfiles import (
     DEFAULT_GROUP,
     RESERVED,
     decode_base64,
@@ -23,6 +23,7 @@ from mock_iovox.soundfiles import (
     group_forbidden,
     sniff_audio,
 )
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 

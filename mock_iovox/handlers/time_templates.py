@@ -1,6 +1,6 @@
 """Rules: time templates (SPEC.md §5.5) - named sets of date/time frames that blocking rules use.
 
-Frames are checked and evaluated by `mock_iovox.blocking`; this module applies the vendor's item
+Frames are checked and evaluated by `mock_iovox.domain.blocking`; this module applies the vendor's item
 errors and keeps templates and the blocking rules that use them consistent.
 """
 
@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from mock_iovox.blocking import DAYS, TimeFrame, frames_to_json
+from mock_iovox.context import Ctx, ListResult, SqlExpr, by_vendor_id, repeated, run_listing
 from mock_iovox.db import BlockedNumber, TimeTemplate
 from mock_iovox.db.flows import BlockedNumberRule
-from mock_iovox.handlers.base import Ctx, ListResult, SqlExpr, by_vendor_id, handles, repeated, run_listing
+from mock_iovox.domain.blocking import DAYS, TimeFrame, frames_to_json
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import JsonList, Tree
 
 

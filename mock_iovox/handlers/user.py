@@ -7,8 +7,9 @@ import hashlib
 
 from sqlalchemy import select
 
+from mock_iovox.context import Ctx
 from mock_iovox.db import ApiUser
-from mock_iovox.handlers.base import Ctx, handles
+from mock_iovox.handlers.registry import handles
 from mock_iovox.xmlio import Tree
 
 PORTAL = "https://portal.mock-iovox.test/login?token="

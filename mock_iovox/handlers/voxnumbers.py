@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 
 from mock_iovox.catalog.voxnumbers import MAX_DELETE
+from mock_iovox.context import Ctx, ListResult, run_listing
 from mock_iovox.db import Account, Link, Node, VoxNumber
-from mock_iovox.handlers.base import Ctx, ListResult, handles, run_listing
+from mock_iovox.handlers.registry import handles
 from mock_iovox.numbering.plans import VOXNUMBER_TYPES
 
 _DIGITS = re.compile(r"[0-9]+")

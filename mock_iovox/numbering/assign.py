@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from mock_iovox.context import Ctx
 from mock_iovox.db import Link, VoxNumber
 from mock_iovox.db.numbering import NumberRegion
-from mock_iovox.handlers.base import Ctx
 from mock_iovox.numbering.countries import find_country
 from mock_iovox.numbering.plans import GEOGRAPHIC, normalise_area_code
 from mock_iovox.numbering.postcodes import distance_km, locate

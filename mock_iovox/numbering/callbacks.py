@@ -16,10 +16,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, event, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from mock_iovox import clock
+from mock_iovox.db import effects
 from mock_iovox.db.numbering import CallbackDelivery
 
 log = logging.getLogger("mock_iovox.callbacks")
@@ -49,10 +50,10 @@ class Job:
 def schedule_after_commit(session: Session, job: Job) -> None:
     """Start the delivery once the session's transaction has committed (never on rollback)."""
 
-    def start(_session: Session) -> None:
+    def start() -> None:
         threading.Thread(target=deliver, args=(job,), name="mock-iovox-callback", daemon=True).start()
 
-    event.listen(session, "after_commit", start, once=True)
+    effects.after_commit(session, "a purchase callback", start)
 
 
 def _post(job: Job) -> tuple[int | None, str]:

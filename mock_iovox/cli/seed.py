@@ -10,7 +10,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from mock_iovox.cli import _data_options, _settings
+from mock_iovox.cli.options import data_options, settings_from
 
 
 @click.command()
@@ -38,7 +38,7 @@ from mock_iovox.cli import _data_options, _settings
     help="Environment(s) to seed.",
 )
 @click.option("--account", "account_name", help="Account name.  [default: the first account]")
-@_data_options
+@data_options
 def seed(count: int, days: int, anchor: str, seed: int, account_name: str | None, **flags: Any) -> None:
     """Generate calls for an account's links: weekday business hours busiest, per-link answer
     rates, talk times, callers from fictional number ranges, recordings and voicemails.
@@ -50,14 +50,14 @@ def seed(count: int, days: int, anchor: str, seed: int, account_name: str | None
     from tqdm import tqdm
 
     from mock_iovox import clock
-    from mock_iovox.app import open_databases
     from mock_iovox.calls.seed import seed_calls
     from mock_iovox.calls.traffic import Window
     from mock_iovox.db import Account
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import open_databases
 
     fixed = _anchor_date(anchor)
-    settings = _settings(**flags)
+    settings = settings_from(**flags)
     databases = open_databases(settings)
     prepare(settings, databases)
     for env, db in databases.items():

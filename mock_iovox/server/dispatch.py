@@ -14,18 +14,21 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from mock_iovox import auth, cache, errors, xmlio
+from mock_iovox import auth, errors, xmlio
 from mock_iovox.catalog import find_interface
 from mock_iovox.catalog.model import Method, Response, Verb
 from mock_iovox.clock import ClockState
+from mock_iovox.context import Binary, Ctx, HandlerResult, ListResult
+from mock_iovox.db import effects, generations
 from mock_iovox.db.engine import Database
-from mock_iovox.errors import ErrorList, IovoxError, VendorError
+from mock_iovox.errors import ErrorList, IovoxError
 from mock_iovox.handlers import HANDLERS
-from mock_iovox.handlers.base import Binary, Ctx, HandlerResult, ListResult
 from mock_iovox.params import group_query, read_output, read_params, read_view
 from mock_iovox.payload import read_body
-from mock_iovox.reqlog import Note, method_label
+from mock_iovox.server import answers
+from mock_iovox.server.reqlog import Note, method_label
 from mock_iovox.settings import Settings
+from mock_iovox.wire import Incoming, Outgoing, error_response, internal_error
 
 log = logging.getLogger("mock_iovox")
 T = TypeVar("T")
@@ -41,34 +44,6 @@ _RELEASE = "RELEASE SAVEPOINT mock_iovox_request"
 
 
 @dataclass(frozen=True, slots=True)
-class Incoming:
-    verb: str
-    path: str
-    query: Sequence[tuple[str, str]]
-    headers: Mapping[str, str]  # case-insensitive (Starlette Headers)
-    host: str
-    peer: str | None
-    body: bytes
-    #: the query string as sent (the journal keeps it); None: `query` is all there is
-    raw_query: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    status: int
-    body: bytes = b""
-    content_type: str | None = None
-
-
-def error_response(errs: Sequence[VendorError]) -> Outgoing:
-    return Outgoing(errs[0].status, xmlio.render_errors(errs), xmlio.XML_CONTENT_TYPE)
-
-
-def internal_error() -> Outgoing:
-    return error_response([VendorError(500, errors.INTERNAL)])
-
-
-@dataclass(frozen=True, slots=True)
 class Admitted:
     """A request past stages 1-5 (headers, authentication, routing, verb): its body may be read."""
 
@@ -77,7 +52,7 @@ class Admitted:
     caller: auth.Caller
     method: Method
     query: dict[str, list[str]]
-    state: cache.State
+    state: generations.State
 
     @property
     def wants_body(self) -> bool:
@@ -88,7 +63,7 @@ class Dispatcher:
     def __init__(self, settings: Settings, databases: Mapping[str, Database]) -> None:
         self.settings = settings
         self.databases = databases
-        self.caches = {env: cache.Cache() for env in databases}
+        self.caches = {env: answers.Cache() for env in databases}
         self._routes: dict[tuple[str, str] | None, tuple[dict[str, list[str]], Method]] = {}
 
     def database(self, req: Incoming) -> Database:
@@ -96,7 +71,7 @@ class Dispatcher:
         return self.databases[self.settings.choose_env(req.host)]
 
     def admit_known(
-        self, req: Incoming, db: Database, state: cache.State, note: Note
+        self, req: Incoming, db: Database, state: generations.State, note: Note
     ) -> Admitted | Outgoing | None:
         """Stages 1-5 without touching the database, for the event loop: a caller already in memory
         for `state` is admitted (and a GET whose current answer is kept is answered from memory),
@@ -116,16 +91,17 @@ class Dispatcher:
 
         return self._guarded(req, note, admit)
 
-    def handle(self, req: Incoming, note: Note | None = None) -> Outgoing:
-        """Every stage, with the body already read. `note` (the request log's dict) gets what was
-        learnt on the way: env, user, ip, method, status, vendor errors, the reason of a 401, a fault."""
-
-        def step(n: Note) -> Outgoing:
-            admitted = self._admit(req, n)
-            assert admitted is not None
-            return self._run(admitted, req.body)
-
-        return self._guarded(req, note, step)
+    def serve(self, req: Incoming, note: Note | None = None) -> Outgoing:
+        """The endpoint's path (server/app.py) in the calling thread, without the journal, for
+        callers that have no event loop (bench/): admit, then a GET or a method that runs alone by
+        `run`, any other write as a batch of one (`run_batch`)."""
+        note = {} if note is None else note
+        admitted = self.admit(req, note)
+        if not isinstance(admitted, Admitted):
+            return admitted
+        if admitted.method.verb is Verb.GET or admitted.method.alone:
+            return self.run(admitted, req.body, note)
+        return self.run_batch([(admitted, req.body, note, None)])[0]
 
     def admit(self, req: Incoming, note: Note | None = None) -> Admitted | Outgoing:
         """Stages 1-5 from the headers alone, so that the HTTP layer reads a body only for a caller
@@ -195,7 +171,7 @@ class Dispatcher:
         req: Incoming,
         note: Note,
         db: Database | None = None,
-        state: cache.State | None = None,
+        state: generations.State | None = None,
         look_up: bool = True,
     ) -> Admitted | None:
         """Stages 1-5; None when the caller is not in memory and `look_up` is off."""
@@ -208,7 +184,7 @@ class Dispatcher:
         ip = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
         note["ip"] = ip
         if state is None:
-            state = cache.read_state(db.engine)
+            state = generations.read_state(db.engine)
         kept = self.caches[db.env]
         caller = kept.caller((username, key, ip), state)
         if caller is None:
@@ -250,7 +226,7 @@ class Dispatcher:
         # into UNIQUE / FOREIGN KEY 500s).
         with db.reading() if reading else db.writing() as session:
             # a reader's clock is the one read with the generations; a writer's, the one it locked
-            now = admitted.state.clock.now() if reading else cache.read_state_in(session).clock.now()
+            now = admitted.state.clock.now() if reading else generations.read_state_in(session).clock.now()
             return self._handle(admitted, body, session, now, before_commit, key)
 
     def _handle(
@@ -297,7 +273,8 @@ class Dispatcher:
         A failure of the batch itself (its BEGIN or COMMIT, or a fault that ended the whole
         transaction, such as a failed ORM flush) runs every request again, each in its own
         transaction: nothing of the batch was committed or answered. So a method batched must
-        have no effect outside the database (`handles(..., alone=True)` says it has one)."""
+        have no effect outside the database (the catalogue's `Method.alone` says it has one; db/effects.py
+        refuses one in a batch)."""
         if len(writes) == 1:
             return [self.run(*writes[0])]
         saved = [dict(note) for _, _, note, _ in writes]
@@ -313,9 +290,10 @@ class Dispatcher:
     def _batch(self, writes: Sequence[Write]) -> list[Outgoing]:
         outs: list[Outgoing] = []
         with writes[0][0].db.writing(requests=len(writes)) as session:
+            session.info[effects.BATCHED] = True
             conn = session.connection()
             raw: Any = conn.connection.driver_connection
-            clock = cache.read_state_in(session).clock
+            clock = generations.read_state_in(session).clock
             for write in writes:
                 raw.execute(_SAVEPOINT)
                 out, failed = self._in_savepoint(session, clock, write)
@@ -326,7 +304,7 @@ class Dispatcher:
                     if not session.is_active:
                         raise BatchBroken("the session's transaction ended inside a request")
                     session.expunge_all()  # what the failed handler loaded or changed in memory
-                    cache.forget_bumps(conn)  # its generation bump went with it
+                    generations.forget_bumps(conn)  # its generation bump went with it
                 raw.execute(_RELEASE)
         return outs
 
@@ -364,12 +342,12 @@ def answer_key(caller: auth.Caller, method: Method, query: Mapping[str, list[str
     )
 
 
-def answer_entry(ctx: Ctx, generation: str, out: Outgoing) -> cache.Entry:
-    """Calls answers hold for the clock's day, until the account's next hidden call starts."""
-    if ctx.method.interface != "Calls":
-        return cache.Entry(generation, out)
-    until = cache.next_hidden_call(ctx.session, ctx.account_pk, ctx.now)
-    return cache.Entry(generation, out, ctx.now.date(), until)
+def answer_entry(ctx: Ctx, generation: str, out: Outgoing) -> answers.Entry:
+    """An answer that depends on the clock holds for its day, until the account's next hidden call."""
+    if not ctx.method.clock_bound:
+        return answers.Entry(generation, out)
+    until = answers.next_hidden_call(ctx.session, ctx.account_pk, ctx.now)
+    return answers.Entry(generation, out, ctx.now.date(), until)
 
 
 def route(path: str, query: Mapping[str, list[str]]) -> Method:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from mock_iovox.cli import _data_options, _settings
+from mock_iovox.cli.options import data_options, settings_from
 
 
 @click.command("call")
@@ -22,7 +22,7 @@ from mock_iovox.cli import _data_options, _settings
 @click.option("--user", "username", help="The API user whose account owns the link (if ambiguous).")
 @click.option("--env", type=click.Choice(["sandbox", "production"]), default="sandbox", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the CDR and trace as JSON.")
-@_data_options
+@data_options
 def call_command(
     link_id: str,
     number: str,
@@ -37,9 +37,9 @@ def call_command(
 ) -> None:
     """Place a call to a link (as a caller dialling its VoxNumber, or a click-to-call with --api)
     and print the CDR id and the trace of the rules it ran."""
-    from mock_iovox.app import open_databases
     from mock_iovox.calls import engine, simulate
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import open_databases
 
     pairs = [v.partition("=") for v in variables]
     if any(not sep for _, sep, _ in pairs):
@@ -52,7 +52,7 @@ def call_command(
         variables={k.strip(): v for k, _, v in pairs},
         seed=seed,
     )
-    settings = _settings(**flags)
+    settings = settings_from(**flags)
     databases = open_databases(settings)
     prepare(settings, databases)
     try:

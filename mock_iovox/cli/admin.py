@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from mock_iovox.cli_clock import parse_duration, parse_time
+from mock_iovox.cli.clock import parse_duration, parse_time
 
 
 def _out(data: Any) -> None:

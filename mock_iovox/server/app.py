@@ -21,24 +21,18 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_iovox import cache, errors, reqlog, xmlio
+from mock_iovox import errors, xmlio
 from mock_iovox.admin import journal
 from mock_iovox.admin.hooks import Before, Reply, VendorHooks, dropped
 from mock_iovox.catalog.model import Verb
+from mock_iovox.db import generations
 from mock_iovox.db.engine import Database
-from mock_iovox.dispatch import (
-    ROUTES_KEPT,
-    Admitted,
-    Dispatcher,
-    Incoming,
-    Outgoing,
-    error_response,
-    internal_error,
-)
 from mock_iovox.errors import VendorError
-from mock_iovox.handlers.base import ALONE
+from mock_iovox.server import reqlog
+from mock_iovox.server.dispatch import ROUTES_KEPT, Admitted, Dispatcher
+from mock_iovox.server.threads import Batches, HandlerThreads
 from mock_iovox.settings import Settings, from_environ
-from mock_iovox.threads import Batches, HandlerThreads
+from mock_iovox.wire import Incoming, Outgoing, error_response, internal_error
 
 log = logging.getLogger("mock_iovox")
 
@@ -132,7 +126,7 @@ class VendorEndpoint:
         self.batches = {env: Batches(self.threads, dispatcher.run_batch) for env in dispatcher.databases}
         weakref.finalize(self, self.threads.close)  # an app dropped without its lifespan (tests)
         # the event loop's own connections (SQLite files): the state read, the journal rows
-        self.views = {env: cache.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
+        self.views = {env: generations.LoopView.open(db.engine) for env, db in dispatcher.databases.items()}
         # the loop's journal commits (and, for a SQLite file, WAL checkpoints in a thread)
         self.journals: dict[str, journal.GroupCommit | None] = {}
         for env, view in self.views.items():
@@ -194,7 +188,9 @@ class VendorEndpoint:
         db = dispatcher.database(incoming)
         view = self.views[db.env]
         try:
-            state: cache.State | None = cache.read_state(db.engine) if view is None else view.state()
+            state: generations.State | None = (
+                generations.read_state(db.engine) if view is None else view.state()
+            )
         except Exception:
             state = None  # the stages in the thread read it again and answer what they find
         if state is None or state.faults != 0:
@@ -246,7 +242,7 @@ class VendorEndpoint:
 
         journal_here = record if self.settings.journal_size > 0 else None
         env = admitted.db.env
-        if admitted.method.verb is Verb.GET or admitted.method.key in ALONE:
+        if admitted.method.verb is Verb.GET or admitted.method.alone:
             out = await self.threads.run(self.dispatcher.run, admitted, body, note, journal_here)
         else:
             out = await self.batches[env].run((admitted, body, note, journal_here))
@@ -357,8 +353,8 @@ def open_databases(settings: Settings) -> dict[str, Database]:
 
 def app_from_environ() -> MockApp:
     """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
-    from mock_iovox.lifeline import exit_with_parent
-    from mock_iovox.serve import settle
+    from mock_iovox.server.lifeline import exit_with_parent
+    from mock_iovox.server.serve import settle
 
     exit_with_parent()
     app = create_app(from_environ())

@@ -15,9 +15,8 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from mock_iovox.cli import _data_options, _settings
+from mock_iovox.cli.options import ENVS, data_options, settings_from
 
-_ENVS = click.Choice(["sandbox", "production", "both"])
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -53,10 +52,10 @@ def clock_command() -> None:
 
 def _each(flags: dict[str, Any], change: Callable[[Session], object]) -> None:
     from mock_iovox import clock
-    from mock_iovox.app import open_databases
     from mock_iovox.fakes.fixtures import prepare
+    from mock_iovox.server.app import open_databases
 
-    settings = _settings(**flags)
+    settings = settings_from(**flags)
     databases = open_databases(settings)
     prepare(settings, databases)
     for env, db in databases.items():
@@ -68,8 +67,8 @@ def _each(flags: dict[str, Any], change: Callable[[Session], object]) -> None:
 
 
 def _common(fn: Any) -> Any:
-    fn = click.option("--env", type=_ENVS, help="Environment(s).  [default: both]")(fn)
-    return _data_options(fn)
+    fn = click.option("--env", type=ENVS, help="Environment(s).  [default: both]")(fn)
+    return data_options(fn)
 
 
 @clock_command.command("show")

@@ -11,13 +11,13 @@ from typing import Any
 
 import uvicorn
 
-from mock_iovox import certs
-from mock_iovox.app import create_app, https_required_app, open_databases
 from mock_iovox.db.engine import Database
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.http_guard import GuardedHttpToolsProtocol
-from mock_iovox.lifeline import MASTER_PID_VARIABLE
-from mock_iovox.reqlog import log_config
+from mock_iovox.server import certs
+from mock_iovox.server.app import create_app, https_required_app, open_databases
+from mock_iovox.server.http_guard import GuardedHttpToolsProtocol
+from mock_iovox.server.lifeline import MASTER_PID_VARIABLE
+from mock_iovox.server.reqlog import log_config
 from mock_iovox.settings import Settings, to_environ
 
 
@@ -42,7 +42,7 @@ def _http_listener(settings: Settings) -> threading.Thread:
 #: trusts X-Forwarded-For from loopback by default, which let a local caller pick its address past
 #: the users' IP ranges. The one implementation is ours (auth.client_ip, `--trusted-proxy`).
 #: The HTTP protocol bounds the request line, the headers and the time to send them
-#: (mock_iovox/http_guard.py).
+#: (mock_iovox/server/http_guard.py).
 HARDENING: dict[str, Any] = {
     "proxy_headers": False,
     "forwarded_allow_ips": "",
@@ -129,7 +129,9 @@ def run(settings: Settings, databases: dict[str, Database] | None = None) -> Non
         os.environ.update(to_environ(settings))
         os.environ[MASTER_PID_VARIABLE] = str(os.getpid())  # workers end with this process
         _fork_workers()
-        uvicorn.run("mock_iovox.app:app_from_environ", factory=True, workers=settings.workers, **common)
+        uvicorn.run(
+            "mock_iovox.server.app:app_from_environ", factory=True, workers=settings.workers, **common
+        )
     else:
         app = create_app(settings, databases)
         settle()

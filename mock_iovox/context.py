@@ -1,4 +1,5 @@
-"""What a handler sees (`Ctx`), how it registers (`handles`), and how it answers a list (`run_listing`).
+"""What a handler sees (`Ctx`), the id helpers it shares with domain code, and how it answers a list
+(`run_listing`). Handlers register in mock_iovox/handlers/registry.py.
 
 A handler holds only the business rule of its method: the request was already routed, authenticated
 and checked against the catalogue, and it runs inside one database transaction that is rolled back if
@@ -19,7 +20,6 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from mock_iovox import errors
-from mock_iovox.catalog import find_method
 from mock_iovox.catalog.model import DEFAULT_MAX_ITEMS, Listing, Method
 from mock_iovox.db import Account, Base
 from mock_iovox.errors import ErrorList, IovoxError, VendorError
@@ -172,29 +172,6 @@ def check_ids(
 
 
 Handler = Callable[[Ctx], HandlerResult]
-HANDLERS: dict[tuple[str, str], Handler] = {}
-#: writing methods that never share a transaction with other requests (see `handles`)
-ALONE: set[tuple[str, str]] = set()
-
-
-def handles(interface: str, method: str, alone: bool = False) -> Callable[[Handler], Handler]:
-    """Register the handler of one catalogue method (the catalogue entry must exist). `alone`: a
-    writing method whose effect reaches outside the database (a thread, a callback, a webhook) never
-    shares a transaction with other requests (Dispatcher.run_batch may run a batch's requests twice)."""
-    if find_method(interface, method) is None:
-        raise LookupError(f"{interface}.{method} is not in the catalogue")
-
-    def register(fn: Handler) -> Handler:
-        if (interface, method) in HANDLERS:
-            raise LookupError(f"{interface}.{method} has two handlers")
-        HANDLERS[(interface, method)] = fn
-        if alone:
-            ALONE.add((interface, method))
-        return fn
-
-    return register
-
-
 # ---------------------------------------------------------------------------------------------
 # Lists
 

@@ -1,1 +1,0 @@
-"""Query building blocks shared by several handlers."""
