@@ -100,6 +100,8 @@ def _read_fields(
                     _value_error(f, errs, index)
         if f.required and not present:
             errs.add(errors.ITEM_EMPTY if index else errors.TOP_EMPTY, label=f.label, x=x, y=y)
+        elif f.blank_is_empty and not present and any(not m.nil for m in matches):
+            errs.add(errors.ITEM_EMPTY if index else errors.TOP_EMPTY, label=f.label, x=x, y=y)
     return out
 
 

@@ -43,7 +43,18 @@ def create(api: Api, body: str) -> Any:
         ('<dance id="d" label="D"/>', ["Rule dance Invalid"]),
         (CALL + CALL, ["Rule ID call_1 is not unique"]),
         (
-            '<play id="p" label="P"><soundFile soundLabel="nope" soundGroup="G"/></play>',
+            '<play id="p" label="P"><soundFile soundLabel="nope" soundGroup="G"/>'
+            '<soundFile soundLabel="gone" soundGroup="G"/></play>',
+            ["Sound File Does not exist in Play Rule"],
+        ),
+        (
+            '<play id="p" label="P"><soundFile soundLabel="?"/></play>'
+            '<play id="p" label="Q"><soundFile soundLabel="?"/></play>',
+            ["Rule ID Not Unique in Play Rule"],
+        ),
+        (
+            '<call id="c" label="C" destinationPhoneNumber="?" destinationContactId="?"><callerMessage>'
+            '<soundFile soundLabel="nope" soundGroup="G"/></callerMessage></call>',
             ["Sound File G|nope does not exist"],
         ),
         ('<play id="p" label="P"/>', ["Message empty"]),

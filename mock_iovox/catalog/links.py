@@ -220,7 +220,7 @@ INTERFACE = Interface(
                 fields=(
                     LINK_ID,
                     PField("new_link_id", "New Link ID"),
-                    PField("link_name", "Link Name"),
+                    PField("link_name", "Link Name", blank_is_empty=True),
                     PField("link_type", "Link Type"),
                     CLICK_TO_CALL,
                     date_field("link_date", "Link Date"),
@@ -241,8 +241,9 @@ INTERFACE = Interface(
             guesses=(
                 "A non-empty `<categories>` replaces the link's category paths; an empty "
                 "`<categories/>` (PHP sends one on every link) leaves them unchanged.",
-                "Empty elements mean 'unchanged' (PHP drops nulls, Ruby sends xsi:nil), so "
-                "`Link Name x of y Empty` can never fire.",
+                "A blank `<link_name/>` is `Link Name x of y Empty` (the vendor's table); one sent "
+                "`xsi:nil` (Ruby's nil) or left out keeps the name, and so does any empty other element "
+                "(PHP drops nulls).",
                 "Name clash and duplicate-id errors are borrowed from createLinks.",
                 "new_link_id equal to link_id is a no-op; a new_link_id held by any existing link "
                 "(even one renamed in the same request) or claimed by an earlier item is refused.",

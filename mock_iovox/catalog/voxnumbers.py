@@ -21,6 +21,9 @@ CALL_STATUS_FILTERS = ("ON", "NO RULES", "ACTIVE", "OFF")
 #: call_status values as emitted
 CALL_STATUS_VALUES = ("ON (Active)", "ON (No Rules)", "OFF (On Hold)")
 
+#: the parse-failure text of the setCallStatus and transferVoxnumbers pages (bare, no position)
+XML_PARSE_BARE = "XML Parse Error"
+
 #: `<voxnumbers><voxnumber>…</voxnumber>…</voxnumbers>`; the wrapper may repeat (PHP: one per number)
 VOXNUMBERS = PField("voxnumbers", "VoxNumbers", required=True, many=True)
 
@@ -103,6 +106,7 @@ INTERFACE = Interface(
                     PField("call_status", "Call Status", PType.ENUM, required=True, choices=("ON", "OFF")),
                     VOXNUMBERS,
                 ),
+                parse_error=XML_PARSE_BARE,
             ),
             errors=errs(
                 call_status_invalid="Call Status Invalid",
@@ -162,6 +166,7 @@ INTERFACE = Interface(
                     PField("destination_partner_name", "Destination Partner Name"),
                     PField("voxnumbers", "voxnumbers", many=True),
                 ),
+                parse_error=XML_PARSE_BARE,
             ),
             errors=errs(
                 origin_empty="Origin Partner Name is empty",
