@@ -98,9 +98,9 @@ def _read_fields(
                     out[f.name] = converted
                 else:
                     _value_error(f, errs, index)
-        if f.required and not present:
-            errs.add(errors.ITEM_EMPTY if index else errors.TOP_EMPTY, label=f.label, x=x, y=y)
-        elif f.blank_is_empty and not present and any(not m.nil for m in matches):
+        # a blank element (not xsi:nil) of a blank_is_empty field counts as sent empty
+        blank = f.blank_is_empty and any(not m.nil for m in matches)
+        if not present and (f.required or blank):
             errs.add(errors.ITEM_EMPTY if index else errors.TOP_EMPTY, label=f.label, x=x, y=y)
     return out
 

@@ -5,15 +5,22 @@ Each test sends a request shaped as the clients send it and asserts the exact ve
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from mock_iovox.db.accounts import ApiUser
+from mock_iovox.db.calls import OutboxMessage
+from mock_iovox.db.flows import Cli
 from tests.conftest import Api
 from tests.helpers import (
     RUBY_HEADERS,
     RUBY_PROLOG,
+    SANDBOX_USER,
     assert_errors,
     errors_of,
     php_body,
     results,
     ruby_query,
+    xml_of,
 )
 
 # --- limit: getNodes and getCategories print 5000 (sic) but accept up to 20000 ------------------
@@ -93,7 +100,9 @@ def test_parse_failure_is_bare_on_set_call_status_and_transfer(api: Api) -> None
         resp = api.call("PUT", "Voxnumbers", method, **php_body(broken))
         assert_errors(resp, 400, ["XML Parse Error"])
     doctype = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e "x">]><request/>'
-    assert_errors(api.call("PUT", "Voxnumbers", "setCallStatus", **php_body(doctype)), 400, ["XML Parse Error"])
+    assert_errors(
+        api.call("PUT", "Voxnumbers", "setCallStatus", **php_body(doctype)), 400, ["XML Parse Error"]
+    )
     # an empty body keeps its own text
     assert_errors(api.call("PUT", "Voxnumbers", "setCallStatus", **php_body("")), 400, ["XML Empty"])
 
@@ -102,3 +111,90 @@ def test_other_methods_keep_the_positioned_parse_error(api: Api) -> None:
     resp = api.call("PUT", "Nodes", "updateNodes", **php_body("<request><node>"))
     assert resp.status_code == 400
     assert errors_of(resp)[0][1].startswith("XML parse error. ")
+
+
+# --- sendSms: the vendor's own example is accepted, what its page forbids is refused -----------
+
+VENDOR_SMS = """<?xml version="1.0" encoding="utf-8"?>
+<request>
+    <origin>447923221231</origin>
+    <destination>447723443321</destination>
+    <message>Hello there, my name is John</message>
+ </request>
+"""
+
+
+def test_send_sms_takes_the_vendor_example(api: Api) -> None:
+    resp = api.call("POST", "SMS", "sendSms", **php_body(VENDOR_SMS))
+    assert resp.status_code == 201, resp.text
+    assert xml_of(resp).findtext("sms_activity_id")
+    named = VENDOR_SMS.replace("447923221231", "Iovox Demo.")
+    assert api.call("POST", "SMS", "sendSms", **php_body(named)).status_code == 201
+
+
+def test_send_sms_refuses_bad_origin_and_destination(api: Api) -> None:
+    for origin in ("Demo!@#", "Twelve chars", "0447923221231", "4479232212311234"):
+        body = VENDOR_SMS.replace("447923221231", origin)
+        assert_errors(api.call("POST", "SMS", "sendSms", **php_body(body)), 400, ["Origin Invalid"])
+    body = VENDOR_SMS.replace("447723443321", "not a number")
+    assert_errors(api.call("POST", "SMS", "sendSms", **php_body(body)), 400, ["Destination Invalid"])
+    both = VENDOR_SMS.replace("447923221231", "Demo!@#").replace("447723443321", "12")
+    assert_errors(
+        api.call("POST", "SMS", "sendSms", **php_body(both)), 400, ["Origin Invalid", "Destination Invalid"]
+    )
+    with api.dbs["sandbox"].transaction() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+# --- createClis: the vendor's complete table ----------------------------------------------------
+
+VENDOR_CLIS = """<?xml version="1.0" encoding="utf-8"?>
+<request>
+    <cli>4412345678</cli>
+    <cli>4412345679</cli>
+    </request>
+"""
+
+
+def cli_numbers(api: Api) -> list[str]:
+    with api.dbs["sandbox"].transaction() as s:
+        account = select(ApiUser.account_pk).where(ApiUser.username == SANDBOX_USER).scalar_subquery()
+        return sorted(s.scalars(select(Cli.cli).where(Cli.account_pk == account)))
+
+
+def test_create_clis_takes_the_vendor_example(api: Api) -> None:
+    before = cli_numbers(api)
+    resp = api.call("POST", "Clis", "createClis", **php_body(VENDOR_CLIS))
+    assert resp.status_code == 201, resp.text
+    assert [c.text for c in xml_of(resp).findall("clis/cli")] == ["4412345678", "4412345679"]
+    assert cli_numbers(api) == sorted([*before, "4412345678", "4412345679"])
+    # the new numbers can be deleted again (deleteClis)
+    resp = api.call("DELETE", "Clis", "deleteClis", {"clis": "4412345678,4412345679"})
+    assert resp.status_code == 204, resp.text
+    assert cli_numbers(api) == before
+
+
+def test_create_clis_errors(api: Api) -> None:
+    before = cli_numbers(api)
+    assert before, "the fixture gives the sandbox account a CLI"
+    body = (
+        f"<request><cli/><cli>44 123</cli><cli>{before[0]}</cli><cli>+4412345600</cli>"
+        "<cli>4412345600</cli></request>"
+    )
+    assert_errors(
+        api.call("POST", "Clis", "createClis", **php_body(body)),
+        400,
+        [
+            "Cli 1 of 5 Empty",
+            "Cli 2 of 5 not an integer",
+            "Cli 3 of 5 already exists",
+            "Cli 5 of 5 already exists",
+        ],
+    )
+    assert_errors(api.call("POST", "Clis", "createClis", **php_body("<request/>")), 400, ["Request Empty"])
+    assert_errors(
+        api.call("POST", "Clis", "createClis", **php_body("<request><clis/></request>")),
+        400,
+        ["Request Empty"],
+    )
+    assert cli_numbers(api) == before

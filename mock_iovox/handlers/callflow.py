@@ -121,7 +121,9 @@ def _read(ctx: Ctx, kinds: Collection[str]) -> Flow:
         ctx.check()
         raise  # pragma: no cover - check() raised
     missing = store.missing_sounds(ctx, flow.sound_refs)
-    played = {part for rule in flow.walk() if rule.element == "play" for m in rule.messages for part in m.parts}
+    played = {
+        part for rule in flow.walk() if rule.element == "play" for m in rule.messages for part in m.parts
+    }
     if any(ref in played for ref in missing):
         ctx.add("play_sound_file_not_found")
     for ref in missing:
