@@ -5,13 +5,23 @@ Each test sends a request shaped as the clients send it and asserts the exact ve
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import httpx
+import pytest
 from sqlalchemy import func, select
 
+from mock_iovox.app import open_databases
 from mock_iovox.db.accounts import ApiUser
 from mock_iovox.db.calls import OutboxMessage
 from mock_iovox.db.flows import Cli
+from mock_iovox.db.subaccounts import SubAccount
+from mock_iovox.fakes.fixtures import FixtureError
 from tests.conftest import Api
 from tests.helpers import (
+    OTHER,
+    PINNED,
     RUBY_HEADERS,
     RUBY_PROLOG,
     SANDBOX_USER,
@@ -22,6 +32,7 @@ from tests.helpers import (
     ruby_query,
     xml_of,
 )
+from tests.test_rules_fixture import load as load_fixture
 
 # --- limit: getNodes and getCategories print 5000 (sic) but accept up to 20000 ------------------
 
@@ -198,3 +209,95 @@ def test_create_clis_errors(api: Api) -> None:
         ["Request Empty"],
     )
     assert cli_numbers(api) == before
+
+
+# --- setAccountCheckCredit: the vendor's complete table -----------------------------------------
+
+VENDOR_CHECK_CREDIT = """<?xml version="1.0" encoding="utf-8"?>
+<request>
+    <sub_account_name>{name}</sub_account_name>
+    <check_credit>{flag}</check_credit>
+</request>
+"""
+
+
+def add_sub_accounts(api: Api) -> None:
+    with api.dbs["sandbox"].transaction(write=True) as s:
+        account = s.scalar(select(ApiUser.account_pk).where(ApiUser.username == SANDBOX_USER))
+        s.add(SubAccount(account_pk=account, name="Leeds Branch", subscribed=True, created_at=PINNED))
+        s.add(SubAccount(account_pk=account, name="Trial Branch", subscribed=False, created_at=PINNED))
+
+
+def check_credit_of(api: Api, name: str) -> bool:
+    with api.dbs["sandbox"].transaction() as s:
+        return bool(s.scalar(select(SubAccount.check_credit).where(SubAccount.name == name)))
+
+
+def set_credit(api: Api, name: str, flag: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    sent = php_body(VENDOR_CHECK_CREDIT.format(name=name, flag=flag))
+    sent["headers"] = {**sent["headers"], **(headers or {})}
+    return api.call("PUT", "Users", "setAccountCheckCredit", **sent)
+
+
+def test_set_account_check_credit(api: Api) -> None:
+    add_sub_accounts(api)
+    resp = set_credit(api, "Leeds Branch", "TRUE")
+    assert resp.status_code == 204 and resp.content == b""
+    assert check_credit_of(api, "Leeds Branch") is True
+    assert set_credit(api, "Leeds Branch", "FALSE").status_code == 204
+    assert check_credit_of(api, "Leeds Branch") is False
+
+
+def test_set_account_check_credit_errors(api: Api) -> None:
+    add_sub_accounts(api)
+    # the page's own payload, both elements empty
+    assert_errors(
+        set_credit(api, "", ""),
+        400,
+        ["Sub Account Name must be set", "Check Credit must be set to TRUE or FALSE"],
+    )
+    assert_errors(set_credit(api, "Leeds Branch", "YES"), 400, ["Check Credit must be set to TRUE or FALSE"])
+    assert_errors(set_credit(api, "Nowhere", "TRUE"), 400, ["The provided subAccountName is not valid"])
+    # beneath another account: not the caller's
+    assert_errors(
+        set_credit(api, "Leeds Branch", "TRUE", headers=OTHER),
+        400,
+        ["The provided subAccountName is not valid"],
+    )
+    assert_errors(
+        set_credit(api, "Trial Branch", "TRUE"),
+        400,
+        [
+            "The account must have active subscriptions to set credit check. "
+            "Create a subscription for this account first."
+        ],
+    )
+    assert check_credit_of(api, "Trial Branch") is False
+    assert_errors(
+        api.call("GET", "Users", "setAccountCheckCredit"), 400, ["Request Method must be PUT. GET attempted"]
+    )
+
+
+def test_sub_accounts_fixture_section(tmp_path: Path) -> None:
+    section = (
+        "        sub_accounts:\n"
+        "          - {name: Leeds Branch}\n"
+        "          - {name: Trial Branch, subscription: false, check_credit: true}\n"
+    )
+    settings = load_fixture(tmp_path, section)
+    db = open_databases(settings)["sandbox"]
+    try:
+        with db.transaction() as s:
+            rows = s.execute(select(SubAccount.name, SubAccount.subscribed, SubAccount.check_credit)).all()
+    finally:
+        db.dispose()
+    assert sorted(rows) == [("Leeds Branch", True, False), ("Trial Branch", False, True)]
+    for bad, message in (
+        ("sub_accounts: [{subscription: true}]", "sub_accounts[1]: a sub account is a mapping with a 'name'"),
+        ("sub_accounts: [{name: A}, {name: A}]", "sub_accounts[2]: sub account 'A' is listed twice"),
+        ("sub_accounts: [{name: A, subscription: maybe}]", "'subscription' must be true or false"),
+    ):
+        place = tmp_path / f"bad{len(message)}"
+        place.mkdir()
+        with pytest.raises(FixtureError, match=re.escape(message)):
+            load_fixture(place, "        " + bad + "\n")
