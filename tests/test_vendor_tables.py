@@ -82,3 +82,15 @@ def test_only_complete_tables_explain() -> None:
 def test_play_page_strings_are_flow_errors() -> None:
     texts = set(FLOW_XML_ERRORS.values())
     assert [s for s in CALL_FLOW_PAGES["play"].strings if s not in texts] == []
+
+
+def test_complete_tables_without_request_empty_never_answer_it() -> None:
+    """`Request Empty` is generic (payload.py): a method whose complete table lacks it must not emit it."""
+    offenders = []
+    for key, table in TABLES.items():
+        payload = METHODS[key].payload
+        if table.read is not Read.END or payload is None or errors.REQUEST_EMPTY in table.strings:
+            continue
+        if (payload.raw or payload.require_items) and errors.REQUEST_EMPTY not in table.ours:
+            offenders.append(key)
+    assert offenders == []

@@ -35,7 +35,9 @@ from mock_iovox.catalog.model import (
 )
 
 #: `<link_ids><link_id>…</link_id>…</link_ids>` under <request>
-LINK_IDS = PField("link_ids", "Link IDs", required=True, many=True)
+#: a blank `<link_id/>` inside the list is kept: `Link ID x of y Empty` (removeSMSTemplateFromLinks'
+#: complete table), an empty or absent list `Link IDs Empty`
+LINK_IDS = PField("link_ids", "Link IDs", required=True, many=True, keep_blank=True)
 
 #: errors of a `link_ids` list (documented for removeSMSTemplateFromLinks)
 LINK_IDS_ERRORS = {
@@ -338,7 +340,8 @@ INTERFACE = Interface(
             "removeRuleTemplateFromLinks",
             Verb.PUT,
             "Takes the calling rule template off links.",
-            payload=Payload(None, top=(LINK_IDS,)),
+            # the complete table has no `Request Empty`: a body without links is `Link IDs Empty`
+            payload=Payload(None, top=(LINK_IDS,), require_items=False),
             errors=errs(LINK_IDS_ERRORS),
             sources="PHP+RB",
             guesses=(
@@ -365,7 +368,8 @@ INTERFACE = Interface(
             "removeSMSTemplateFromLinks",
             Verb.PUT,
             "Takes the SMS rule template off links.",
-            payload=Payload(None, top=(LINK_IDS,)),
+            # the complete table has no `Request Empty`: a body without links is `Link IDs Empty`
+            payload=Payload(None, top=(LINK_IDS,), require_items=False),
             errors=errs(LINK_IDS_ERRORS),
             sources="PHP+DOC",
             guesses=("A link without an SMS template is accepted silently.",),

@@ -142,6 +142,9 @@ class PField:
     #: an element sent blank (`<node_name/>`, not `xsi:nil`) is `<label> x of y Empty` rather than
     #: "not supplied": updateNodes' vendor table says "add node_name … or remove node_name from the XML"
     blank_is_empty: bool = False
+    #: (many) a blank item inside the list is kept as "" for the handler to report (transferVoxnumbers'
+    #: `voxnumber x of y is empty`) instead of being skipped
+    keep_blank: bool = False
 
 
 #: Items per request where the vendor documents no maximum (it documents one only for

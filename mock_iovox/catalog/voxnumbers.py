@@ -164,9 +164,12 @@ INTERFACE = Interface(
                     # mandatory, but checked by the handler to keep the vendor's "is empty" wording
                     PField("origin_partner_name", "Origin Partner Name"),
                     PField("destination_partner_name", "Destination Partner Name"),
-                    PField("voxnumbers", "voxnumbers", many=True),
+                    PField("voxnumbers", "voxnumbers", many=True, keep_blank=True),
                 ),
                 parse_error=XML_PARSE_BARE,
+                # the page's complete table has no `Request Empty`: an empty body is its three
+                # `… is empty` errors
+                require_items=False,
             ),
             errors=errs(
                 origin_empty="Origin Partner Name is empty",
@@ -186,8 +189,9 @@ INTERFACE = Interface(
                 "`not in a international format`: anything but digits, or a leading 0. The origin "
                 "and destination may be the same account (nothing changes).",
                 "A moved number keeps its purchase date and is ON.",
-                "`voxnumber x of y is empty` cannot fire: an empty `<voxnumber/>` is skipped like any "
-                "empty element.",
+                "A blank `<voxnumber/>` inside `<voxnumbers>` is `voxnumber x of y is empty` (one sent "
+                "`xsi:nil` is skipped); `<request/>` answers the three `… is empty` texts, as the table "
+                "has no `Request Empty`.",
                 "Success is 204 (the vendor page shows only `20…`).",
                 "The three top elements are mandatory but not flagged `required`: the handler emits "
                 "the vendor's `… is empty` texts instead of the generic `<Label> Empty`.",
