@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mock_iovox.catalog import CATALOG
+from mock_iovox.catalog.vendor_render import render_vendor_sections
 from mock_iovox.handlers import HANDLERS
 
 
@@ -49,7 +50,8 @@ PROTOCOL_GUESSES = (
     "`page` below 1 or not a number → `Page Number not an integer`; a page past the last one is an empty "
     "`<results/>` with the real totals; an empty list has `total_pages` 0.",
     "`limit` outside 1..max → `Limit must be between 1 and 20000` (5000 for getVariableRulesOfTemplate "
-    "and getTimeTemplates), also on getNodes/getCategories whose vendor pages print 5000.",
+    "and getTimeTemplates); getNodes and getCategories accept up to 20000 but say `between 1 and 5000`, "
+    "as their vendor pages print.",
     "`req_fields` output keeps the vendor's field order, not the order the caller listed them in.",
     "An `order` without `_ASC`/`_DESC` → `Order Direction Invalid`.",
     "Any DOCTYPE in a body → 400 `XML parse error. Document type declarations are not allowed at line 1, "
@@ -109,4 +111,5 @@ def render_guesses() -> str:
                 lines.append(f"- **{method.name}**")
                 lines += [f"  - {g}" for g in method.guesses]
         lines.append("")
+    lines += render_vendor_sections()
     return "\n".join(lines)

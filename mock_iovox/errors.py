@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 # --- General errors (overview.txt "General Errors"; DECISIONS.md §2 for the order of stages) ---
 UNAUTHORIZED = "HTTP 401: Unauthorized"
@@ -98,7 +98,7 @@ class IovoxError(Exception):
         return self.errors[0].status
 
     @classmethod
-    def one(cls, template: str, /, status: int = 400, **fields: Any) -> IovoxError:
+    def one(cls, template: str, /, status: int = 400, **fields: Any) -> Self:
         return cls([VendorError(status, format_fields(template, fields))])
 
 

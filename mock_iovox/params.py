@@ -180,7 +180,7 @@ def read_view(method: Method, listing: Listing, query: dict[str, list[str]], err
             if not _SIGNED.fullmatch(raw_limit):
                 errs.add(errors.LIMIT_NOT_INTEGER)
             elif len(raw_limit) > 12 or not 1 <= int(raw_limit) <= listing.limit_max:
-                errs.add(errors.LIMIT_RANGE, max=listing.limit_max)
+                errs.add(errors.LIMIT_RANGE, max=listing.limit_text or listing.limit_max)
             else:
                 limit = int(raw_limit)
 

@@ -31,13 +31,18 @@ def _matches(node: XNode, f: PField) -> bool:
     return node.tag == f.name or node.tag in f.aliases
 
 
-def _leaf_values(node: XNode) -> list[str]:
-    """Texts of a repeated scalar: `<x>v</x>`, `<xs><x>v</x>…</xs>` or Gyoku's `<x><x>v</x>…</x>`."""
+def _leaf_values(node: XNode, keep_blank: bool = False, inner: bool = False) -> list[str]:
+    """Texts of a repeated scalar: `<x>v</x>`, `<xs><x>v</x>…</xs>` or Gyoku's `<x><x>v</x>…</x>`.
+
+    `keep_blank`: a blank item inside the list (`<xs><x/></xs>`, not `xsi:nil`) is kept as "", so
+    that the method can answer its own "x of y is empty"; a blank list itself still holds nothing."""
     if not node.children:
-        return [node.value] if node.value else []
+        if node.value or (keep_blank and inner and not node.nil):
+            return [node.value]
+        return []
     out: list[str] = []
     for child in node.children:
-        out.extend(_leaf_values(child))
+        out.extend(_leaf_values(child, keep_blank, True))
     return out
 
 
@@ -78,7 +83,7 @@ def _read_fields(
             out[f.name] = read_items(matches, f.nested, errs) if matches else []
             present = bool(out[f.name])
         elif f.many:
-            values = [v for m in matches for v in _leaf_values(m)]
+            values = [v for m in matches for v in _leaf_values(m, f.keep_blank)]
             out[f.name] = values
             present = bool(values)
             limit = text_limit(f)
@@ -98,7 +103,9 @@ def _read_fields(
                     out[f.name] = converted
                 else:
                     _value_error(f, errs, index)
-        if f.required and not present:
+        # a blank element (not xsi:nil) of a blank_is_empty field counts as sent empty
+        blank = f.blank_is_empty and any(not m.nil for m in matches)
+        if not present and (f.required or blank):
             errs.add(errors.ITEM_EMPTY if index else errors.TOP_EMPTY, label=f.label, x=x, y=y)
     return out
 

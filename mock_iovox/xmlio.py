@@ -125,9 +125,14 @@ def _parser(recover: bool, huge_text: bool) -> etree.XMLParser:
     )
 
 
-def _parse_error(err: Any) -> IovoxError:
+class XmlParseError(IovoxError):
+    """A body that is not well-formed XML (or is refused as such): `XML parse error. …`, which a
+    method whose vendor page documents a bare text answers with that text instead (`Payload.parse_error`)."""
+
+
+def _parse_error(err: Any) -> XmlParseError:
     message = (err.message or "").strip()
-    return IovoxError.one(errors.XML_PARSE, message=message, line=err.line, column=err.column)
+    return XmlParseError.one(errors.XML_PARSE, message=message, line=err.line, column=err.column)
 
 
 # A DOCTYPE can only stand in the prolog: an optional declaration, comments and PIs before it.
@@ -156,7 +161,7 @@ def _reparse_error(body: bytes) -> NoReturn:
         log: list[Any] = list(cast(Iterable[Any], strict.error_log))
         if log:
             raise _parse_error(log[0]) from exc
-    raise IovoxError.one(
+    raise XmlParseError.one(
         errors.XML_PARSE, message=f"Excessive depth in document: {MAX_DEPTH}", line=1, column=1
     )
 
@@ -179,7 +184,7 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
         raise IovoxError.one(errors.XML_TOO_MANY_ELEMENTS, max=MAX_ELEMENTS)
     if _PROLOG_DOCTYPE.match(body):
         # refused before libxml2 sees it: no entity declaration is ever read
-        raise IovoxError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
+        raise XmlParseError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
     strict = _parser(recover=False, huge_text=huge_text)
     try:
         root = etree.fromstring(body, strict)
@@ -187,7 +192,7 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
         # the parser's own log: the exception's log also carries earlier parses of this thread
         log: list[Any] = list(cast(Iterable[Any], strict.error_log))
         if not log:
-            raise IovoxError.one(errors.XML_PARSE, message=str(exc.msg), line=1, column=1) from exc
+            raise XmlParseError.one(errors.XML_PARSE, message=str(exc.msg), line=1, column=1) from exc
         if huge_text and "depth" in (log[0].message or ""):
             _reparse_error(body)  # the usual depth limit, as without huge_text
         if not all(e.domain_name == "NAMESPACE" for e in log):
@@ -197,7 +202,7 @@ def parse(body: bytes, *, huge_text: bool = False) -> XNode:
             raise _parse_error(log[0]) from exc
     doctype = getattr(root.getroottree().docinfo, "doctype", "")
     if doctype:
-        raise IovoxError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
+        raise XmlParseError.one(errors.XML_PARSE, message=errors.DOCTYPE_FORBIDDEN, line=1, column=1)
     if huge_text and _depth_over(root, MAX_DEPTH):
         # XML_PARSE_HUGE also lifts libxml2's depth limit: keep the usual one (and its message)
         _reparse_error(body)

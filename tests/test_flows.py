@@ -43,7 +43,18 @@ def create(api: Api, body: str) -> Any:
         ('<dance id="d" label="D"/>', ["Rule dance Invalid"]),
         (CALL + CALL, ["Rule ID call_1 is not unique"]),
         (
-            '<play id="p" label="P"><soundFile soundLabel="nope" soundGroup="G"/></play>',
+            '<play id="p" label="P"><soundFile soundLabel="nope" soundGroup="G"/>'
+            '<soundFile soundLabel="gone" soundGroup="G"/></play>',
+            ["Sound File Does not exist in Play Rule"],
+        ),
+        (
+            '<play id="p" label="P"><soundFile soundLabel="?"/></play>'
+            '<play id="p" label="Q"><soundFile soundLabel="?"/></play>',
+            ["Rule ID Not Unique in Play Rule"],
+        ),
+        (
+            '<call id="c" label="C" destinationPhoneNumber="?" destinationContactId="?"><callerMessage>'
+            '<soundFile soundLabel="nope" soundGroup="G"/></callerMessage></call>',
             ["Sound File G|nope does not exist"],
         ),
         ('<play id="p" label="P"/>', ["Message empty"]),
@@ -351,11 +362,17 @@ def test_remove_template(api: Api) -> None:
         api.put("Links", "removeRuleTemplateFromLinks", bad), 400, ["Link ID 2 of 2 does not exist"]
     )
     assert link_flow(api, "westbourne-web") == "Call"
+    # as removeSMSTemplateFromLinks' complete table: no `Request Empty`, a blank item is item-indexed
     assert_errors(
-        api.put("Links", "removeRuleTemplateFromLinks", "<request><x/></request>"), 400, ["Request Empty"]
+        api.put("Links", "removeRuleTemplateFromLinks", "<request><x/></request>"), 400, ["Link IDs Empty"]
     )
     empty = "<request><link_ids><link_id/></link_ids></request>"
-    assert_errors(api.put("Links", "removeRuleTemplateFromLinks", empty), 400, ["Link IDs Empty"])
+    assert_errors(api.put("Links", "removeRuleTemplateFromLinks", empty), 400, ["Link ID 1 of 1 Empty"])
+    assert_errors(
+        api.put("Links", "removeSMSTemplateFromLinks", "<request><link_ids/></request>"),
+        400,
+        ["Link IDs Empty"],
+    )
     ok = (
         "<request><link_ids><link_id>westbourne-web</link_id><link_id>leeds-deli-web</link_id>"
         "</link_ids></request>"

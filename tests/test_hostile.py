@@ -185,8 +185,8 @@ def test_bracket_indexes_order_as_numbers() -> None:
         ({"page": "9" * 5000}, "Page Number not an integer"),
         ({"page": "\u0663"}, "Page Number not an integer"),
         ({"page": "\uff11"}, "Page Number not an integer"),
-        ({"limit": "9" * 5000}, "Limit must be between 1 and 20000"),
-        ({"limit": "-" + "9" * 5000}, "Limit must be between 1 and 20000"),
+        ({"limit": "9" * 5000}, "Limit must be between 1 and 5000"),
+        ({"limit": "-" + "9" * 5000}, "Limit must be between 1 and 5000"),
         ({"limit": "\u0663"}, "Limit not an integer"),
     ],
 )

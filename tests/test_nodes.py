@@ -260,7 +260,7 @@ def test_update_errors(api: Api) -> None:
     resp = api.put("Nodes", "updateNodes", body)
     assert_errors(resp, 400, ["Node Date 3 of 3 Invalid"])
     resp = api.put("Nodes", "updateNodes", body.replace("<node_date>yesterday</node_date>", ""))
-    assert_errors(resp, 400, ["Node ID 1 of 3 does not exist", "New Node ID 2 of 3 already exists"])
+    assert_errors(resp, 400, ["Node ID 1 of 3 does not exist", "New Node ID 2 of 3 already exist"])
     assert_errors(
         api.put("Nodes", "updateNodes", "<request><node/></request>"), 400, ["Node ID 1 of 1 Empty"]
     )

@@ -177,9 +177,9 @@ def test_every_method_is_routed_and_verb_checked(api: Api, method) -> None:  # t
     [
         ({"page": "x"}, ["Page Number not an integer"]),
         ({"limit": "x"}, ["Limit not an integer"]),
-        ({"limit": "0"}, ["Limit must be between 1 and 20000"]),
-        ({"limit": "20001"}, ["Limit must be between 1 and 20000"]),
-        ({"limit": "-5"}, ["Limit must be between 1 and 20000"]),
+        ({"limit": "0"}, ["Limit must be between 1 and 5000"]),
+        ({"limit": "20001"}, ["Limit must be between 1 and 5000"]),
+        ({"limit": "-5"}, ["Limit must be between 1 and 5000"]),
         ({"output": "CSV"}, ["Output Type Invalid"]),
         ({"req_fields": "nid,bogus,xx"}, ["Required Fields Invalid: bogus,xx"]),
         ({"order": "zz_ASC"}, ["Order Field Invalid"]),

@@ -1,6 +1,6 @@
 """The method catalogue: every known IOVOX REST v3.0 method as plain data (see `model`).
 
-`CATALOG` lists the interfaces in SPEC.md §4 order, the doc-only ones (Flow, Clis, SMS) last.
+`CATALOG` lists the interfaces in SPEC.md §4 order, the doc-only ones (Flow, Clis, SMS, Users) last.
 Interface and method names are case-sensitive, as on the vendor's URLs.
 """
 
@@ -21,6 +21,7 @@ from mock_iovox.catalog import (
     sms,
     soundfiles,
     user,
+    users,
     voxnumbers,
 )
 from mock_iovox.catalog.model import Interface, Method
@@ -45,6 +46,7 @@ CATALOG: tuple[Interface, ...] = (
     flow.INTERFACE,
     clis.INTERFACE,
     sms.INTERFACE,
+    users.INTERFACE,
 )
 
 _INTERFACES: dict[str, Interface] = {i.name: i for i in CATALOG}

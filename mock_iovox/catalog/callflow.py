@@ -35,6 +35,9 @@ FLOW_XML_ERRORS = {
     "message_empty": "Message empty",
     "destination_phone_empty": "destinationPhoneNumber Empty",
     "destination_contact_empty": "destinationContactId Empty",
+    # the call-flow play page's own table (complete)
+    "play_rule_id_duplicate": "Rule ID Not Unique in Play Rule",
+    "play_sound_file_not_found": "Sound File Does not exist in Play Rule",
     # invented: the remaining rows of the table are cut
     "rule_id_duplicate": "Rule ID {value} is not unique",
     "rule_type_invalid": "Rule {value} Invalid",
@@ -50,6 +53,9 @@ FLOW_XML_GUESSES = (
     f"CallFlow Name too long above {NAME_MAX_LENGTH} characters (the vendor limit is unknown); "
     f"notes above {NOTES_MAX_LENGTH} and rule ids above {RULE_ID_MAX_LENGTH} characters are refused "
     "with invented texts.",
+    "A play rule (also one nested in a messageKeypress) answers the play page's `Rule ID Not Unique "
+    "in Play Rule` and `Sound File Does not exist in Play Rule` (once per flow); the other rules' "
+    "pages are cut before their tables, so for them the texts below stay invented.",
     "Errors for duplicate rule ids, unknown rule elements, unknown child elements, bad attribute "
     "values, other missing mandatory attributes (`<attribute> Empty`, after the documented "
     "`destinationPhoneNumber Empty`), sound files that do not exist (`Sound File group|label does "

@@ -42,6 +42,7 @@ INTERFACE = Interface(
                     Field("chc", "child_count", default=True, alone_error="child_count_alone"),
                 ),
                 orderable=False,
+                limit_text=5000,
             ),
             response=Response.LIST,
             json=True,

@@ -1,11 +1,35 @@
 """Clis interface (doc only; SPEC.md §4 note)."""
 
 from mock_iovox.catalog.common import errs
-from mock_iovox.catalog.model import Interface, Method, PType, QueryParam, Verb
+from mock_iovox.catalog.model import Interface, Method, Payload, PType, QueryParam, Response, Verb
 
 INTERFACE = Interface(
     "Clis",
     (
+        Method(
+            "Clis",
+            "createClis",
+            Verb.POST,
+            "Adds caller-id (CLI) numbers to the account.",
+            # `<request><cli>…</cli>…</request>`: read by the handler, so that a blank `<cli/>` is
+            # `Cli x of y Empty` rather than skipped like an absent element
+            payload=Payload(None, raw=True),
+            response=Response.DOCUMENT,
+            errors=errs(
+                cli_empty="Cli {x} of {y} Empty",
+                cli_not_integer="Cli {x} of {y} not an integer",
+                cli_exists="Cli {x} of {y} already exists",
+            ),
+            sources="DOC",
+            guesses=(
+                "Documented by the vendor, used by neither public client; its error table is complete "
+                "and the mock emits nothing else (`Request Empty` when no `<cli>` is sent).",
+                "Answers 201 with `<response><clis><cli>…</cli>…</clis></response>`, the numbers created "
+                "in request order (the page shows only `201 Created`).",
+                "A CLI is digits, a leading + dropped, at most 18 of them; a number listed twice in "
+                "one request `already exists` at its second place.",
+            ),
+        ),
         Method(
             "Clis",
             "deleteClis",
@@ -27,8 +51,8 @@ INTERFACE = Interface(
             ),
             sources="DOC",
             guesses=(
-                "Documented by the vendor, used by neither public client; createClis is not modelled, "
-                "so CLIs only come from fixtures (`clis:` of an account).",
+                "Documented by the vendor, used by neither public client; CLIs come from createClis "
+                "and from fixtures (`clis:` of an account).",
                 "`rm_if_in_use Invalid` is borrowed from deleteVoxnumbersFromAccount.",
                 "A CLI is in use when a call flow of the account names it as an attribute value (a "
                 "leading + ignored); rm_if_in_use=TRUE deletes it anyway and leaves the flow as it is.",

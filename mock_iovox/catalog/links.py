@@ -35,7 +35,9 @@ from mock_iovox.catalog.model import (
 )
 
 #: `<link_ids><link_id>…</link_id>…</link_ids>` under <request>
-LINK_IDS = PField("link_ids", "Link IDs", required=True, many=True)
+#: a blank `<link_id/>` inside the list is kept: `Link ID x of y Empty` (removeSMSTemplateFromLinks'
+#: complete table), an empty or absent list `Link IDs Empty`
+LINK_IDS = PField("link_ids", "Link IDs", required=True, many=True, keep_blank=True)
 
 #: errors of a `link_ids` list (documented for removeSMSTemplateFromLinks)
 LINK_IDS_ERRORS = {
@@ -220,7 +222,7 @@ INTERFACE = Interface(
                 fields=(
                     LINK_ID,
                     PField("new_link_id", "New Link ID"),
-                    PField("link_name", "Link Name"),
+                    PField("link_name", "Link Name", blank_is_empty=True),
                     PField("link_type", "Link Type"),
                     CLICK_TO_CALL,
                     date_field("link_date", "Link Date"),
@@ -241,8 +243,9 @@ INTERFACE = Interface(
             guesses=(
                 "A non-empty `<categories>` replaces the link's category paths; an empty "
                 "`<categories/>` (PHP sends one on every link) leaves them unchanged.",
-                "Empty elements mean 'unchanged' (PHP drops nulls, Ruby sends xsi:nil), so "
-                "`Link Name x of y Empty` can never fire.",
+                "A blank `<link_name/>` is `Link Name x of y Empty` (the vendor's table); one sent "
+                "`xsi:nil` (Ruby's nil) or left out keeps the name, and so does any empty other element "
+                "(PHP drops nulls).",
                 "Name clash and duplicate-id errors are borrowed from createLinks.",
                 "new_link_id equal to link_id is a no-op; a new_link_id held by any existing link "
                 "(even one renamed in the same request) or claimed by an earlier item is refused.",
@@ -337,7 +340,8 @@ INTERFACE = Interface(
             "removeRuleTemplateFromLinks",
             Verb.PUT,
             "Takes the calling rule template off links.",
-            payload=Payload(None, top=(LINK_IDS,)),
+            # the complete table has no `Request Empty`: a body without links is `Link IDs Empty`
+            payload=Payload(None, top=(LINK_IDS,), require_items=False),
             errors=errs(LINK_IDS_ERRORS),
             sources="PHP+RB",
             guesses=(
@@ -364,7 +368,8 @@ INTERFACE = Interface(
             "removeSMSTemplateFromLinks",
             Verb.PUT,
             "Takes the SMS rule template off links.",
-            payload=Payload(None, top=(LINK_IDS,)),
+            # the complete table has no `Request Empty`: a body without links is `Link IDs Empty`
+            payload=Payload(None, top=(LINK_IDS,), require_items=False),
             errors=errs(LINK_IDS_ERRORS),
             sources="PHP+DOC",
             guesses=("A link without an SMS template is accepted silently.",),

@@ -104,6 +104,9 @@ class Listing:
     fields: tuple[Field, ...]
     default_order: str | None = None  # e.g. "nn_DESC"; None = creation order, oldest first
     limit_max: int = 20000
+    #: the bound the out-of-range message names when the vendor's page prints another one than it
+    #: accepts (getNodes, getCategories: "between 1 and 5000", sic, while 20000 is accepted)
+    limit_text: int | None = None
     paged: bool = True  # page / limit accepted
     selectable: bool = True  # req_fields accepted
     orderable: bool = True  # order accepted
@@ -136,6 +139,12 @@ class PField:
     invalid: str | None = None
     #: longest value accepted, in characters (None: no limit)
     max_length: int | None = None
+    #: an element sent blank (`<node_name/>`, not `xsi:nil`) is `<label> x of y Empty` rather than
+    #: "not supplied": updateNodes' vendor table says "add node_name … or remove node_name from the XML"
+    blank_is_empty: bool = False
+    #: (many) a blank item inside the list is kept as "" for the handler to report (transferVoxnumbers'
+    #: `voxnumber x of y is empty`) instead of being skipped
+    keep_blank: bool = False
 
 
 #: Items per request where the vendor documents no maximum (it documents one only for
@@ -192,6 +201,9 @@ class Payload:
     open_fields: bool = False
     #: one text node may exceed libxml2's 10 MB limit (base64 audio; see xmlio.parse)
     huge_text: bool = False
+    #: what a malformed body answers when the vendor's page prints a bare text (setCallStatus,
+    #: transferVoxnumbers: `XML Parse Error`) instead of `XML parse error. x at line y, column z`
+    parse_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

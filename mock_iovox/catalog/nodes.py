@@ -72,6 +72,7 @@ INTERFACE = Interface(
                     Field("vn", "voxnumber"),
                 ),
                 default_order="nn_DESC",
+                limit_text=5000,
             ),
             response=Response.LIST,
             json=True,
@@ -194,21 +195,25 @@ INTERFACE = Interface(
                 fields=(
                     NODE_ID,
                     PField("new_node_id", "New Node ID"),
-                    PField("node_name", "Node Name"),
-                    PField("node_type", "Node Type"),
+                    PField("node_name", "Node Name", blank_is_empty=True),
+                    PField("node_type", "Node Type", blank_is_empty=True),
                     date_field("node_date", "Node Date"),
                 ),
             ),
             errors=errs(
                 node_id_empty="Node ID {x} of {y} Empty",
                 node_id_not_found="Node ID {x} of {y} does not exist",
-                new_node_id_exists="New Node ID {x} of {y} already exists",
+                # sic: the vendor writes "already exist" here (createNodes: "already exists")
+                new_node_id_exists="New Node ID {x} of {y} already exist",
+                node_name_empty="Node Name {x} of {y} Empty",
+                node_type_empty="Node Type {x} of {y} Empty",
                 node_date_invalid="Node Date {x} of {y} Invalid",
                 duplicate_node_id="Duplicate Node ID Received",
             ),
             sources="PHP+RB+DOC",
             guesses=(
-                "`New Node ID x of y already exists` is inferred (the vendor text is cut).",
+                "A blank `<node_name/>` / `<node_type/>` is `… x of y Empty` (the vendor's table); "
+                "one sent `xsi:nil` (Ruby's nil) or left out keeps the value.",
                 "`Node Date … Invalid` and `Duplicate Node ID Received` are borrowed from createNodes.",
             ),
         ),

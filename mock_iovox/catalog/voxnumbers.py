@@ -21,6 +21,9 @@ CALL_STATUS_FILTERS = ("ON", "NO RULES", "ACTIVE", "OFF")
 #: call_status values as emitted
 CALL_STATUS_VALUES = ("ON (Active)", "ON (No Rules)", "OFF (On Hold)")
 
+#: the parse-failure text of the setCallStatus and transferVoxnumbers pages (bare, no position)
+XML_PARSE_BARE = "XML Parse Error"
+
 #: `<voxnumbers><voxnumber>…</voxnumber>…</voxnumbers>`; the wrapper may repeat (PHP: one per number)
 VOXNUMBERS = PField("voxnumbers", "VoxNumbers", required=True, many=True)
 
@@ -103,6 +106,7 @@ INTERFACE = Interface(
                     PField("call_status", "Call Status", PType.ENUM, required=True, choices=("ON", "OFF")),
                     VOXNUMBERS,
                 ),
+                parse_error=XML_PARSE_BARE,
             ),
             errors=errs(
                 call_status_invalid="Call Status Invalid",
@@ -160,8 +164,12 @@ INTERFACE = Interface(
                     # mandatory, but checked by the handler to keep the vendor's "is empty" wording
                     PField("origin_partner_name", "Origin Partner Name"),
                     PField("destination_partner_name", "Destination Partner Name"),
-                    PField("voxnumbers", "voxnumbers", many=True),
+                    PField("voxnumbers", "voxnumbers", many=True, keep_blank=True),
                 ),
+                parse_error=XML_PARSE_BARE,
+                # the page's complete table has no `Request Empty`: an empty body is its three
+                # `… is empty` errors
+                require_items=False,
             ),
             errors=errs(
                 origin_empty="Origin Partner Name is empty",
@@ -181,8 +189,9 @@ INTERFACE = Interface(
                 "`not in a international format`: anything but digits, or a leading 0. The origin "
                 "and destination may be the same account (nothing changes).",
                 "A moved number keeps its purchase date and is ON.",
-                "`voxnumber x of y is empty` cannot fire: an empty `<voxnumber/>` is skipped like any "
-                "empty element.",
+                "A blank `<voxnumber/>` inside `<voxnumbers>` is `voxnumber x of y is empty` (one sent "
+                "`xsi:nil` is skipped); `<request/>` answers the three `… is empty` texts, as the table "
+                "has no `Request Empty`.",
                 "Success is 204 (the vendor page shows only `20…`).",
                 "The three top elements are mandatory but not flagged `required`: the handler emits "
                 "the vendor's `… is empty` texts instead of the generic `<Label> Empty`.",

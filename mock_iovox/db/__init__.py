@@ -15,6 +15,7 @@ from mock_iovox.db.setup import (
     link_categories,
     node_categories,
 )
+from mock_iovox.db.subaccounts import SubAccount
 
 __all__ = [
     "Account",
@@ -35,6 +36,7 @@ __all__ = [
     "PurchaseOrder",
     "Recording",
     "SoundFile",
+    "SubAccount",
     "TimeTemplate",
     "VoxNumber",
     "call_categories",

@@ -84,7 +84,11 @@ class _Reader:
         elif len(rule_id) > RULE_ID_MAX_LENGTH:
             self.add("rule_id_too_long")
         elif rule_id in self.by_id:
-            self.add("rule_id_duplicate", value=rule_id)
+            # the play page documents its own text; the other rule pages are cut before theirs
+            if spec.element == "play":
+                self.add("play_rule_id_duplicate")
+            else:
+                self.add("rule_id_duplicate", value=rule_id)
         if not label:
             self.add("rule_label_empty")
         rule = Rule(spec, rule_id, label, dict(node.attrib))

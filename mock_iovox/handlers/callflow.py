@@ -121,8 +121,15 @@ def _read(ctx: Ctx, kinds: Collection[str]) -> Flow:
             ctx.add(problem.key, **problem.fields)
         ctx.check()
         raise  # pragma: no cover - check() raised
-    for ref in store.missing_sounds(ctx, flow.sound_refs):
-        ctx.add("sound_file_not_found", value=ref.ref)
+    missing = store.missing_sounds(ctx, flow.sound_refs)
+    played = {
+        part for rule in flow.walk() if rule.element == "play" for m in rule.messages for part in m.parts
+    }
+    if any(ref in played for ref in missing):
+        ctx.add("play_sound_file_not_found")
+    for ref in missing:
+        if ref not in played:
+            ctx.add("sound_file_not_found", value=ref.ref)
     return flow
 
 

@@ -39,7 +39,9 @@ def _links_of_request(ctx: Ctx) -> list[Link]:
     found = links_by_id(ctx, ids)
     total = len(ids)
     for x, link_id in enumerate(ids, 1):
-        if link_id not in found:
+        if not link_id:
+            ctx.add("link_id_empty", x=x, y=total)
+        elif link_id not in found:
             ctx.add("link_id_not_found", x=x, y=total)
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 

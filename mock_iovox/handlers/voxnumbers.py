@@ -177,7 +177,9 @@ def transfer_voxnumbers(ctx: Ctx) -> None:
     found = numbers_by_value(ctx, values, origin.pk) if origin is not None else {}
     total = len(values)
     for x, value in enumerate(values, 1):
-        if not _DIGITS.fullmatch(value) or value.startswith("0"):
+        if not value:
+            ctx.add("voxnumber_empty", x=x, y=total)
+        elif not _DIGITS.fullmatch(value) or value.startswith("0"):
             ctx.add("voxnumber_not_international", x=x, y=total)
         elif origin is None:
             continue

@@ -402,6 +402,11 @@ def read_request(ctx: Ctx, query: dict[str, list[str]], body: bytes) -> None:
         else:
             try:
                 root = xmlio.parse(body, huge_text=method.payload.huge_text)
+            except xmlio.XmlParseError as exc:
+                if method.payload.parse_error:
+                    errs.add(method.payload.parse_error)
+                else:
+                    errs.extend(exc.errors)
             except IovoxError as exc:
                 errs.extend(exc.errors)
             else:
