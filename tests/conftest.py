@@ -185,3 +185,20 @@ def make_api(settings: Settings) -> Iterator[Any]:
     yield make
     for a in made:
         a.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`-m "not e2e"` is a real fast lane: a test is marked e2e when it may start a real server,
+    that is when its module uses tests/server.py's launcher or it runs scenario_api over https
+    (a marker set by hand would be forgotten)."""
+    import tests.server
+
+    for item in items:
+        module = getattr(item, "module", None)
+        launches = module is not None and any(
+            getattr(module, name, None) is getattr(tests.server, name) for name in ("start", "Server")
+        )
+        callspec = getattr(item, "callspec", None)
+        over_tls = callspec is not None and callspec.params.get("scenario_api") == "https"
+        if launches or over_tls:
+            item.add_marker(pytest.mark.e2e)
