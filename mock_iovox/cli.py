@@ -59,6 +59,12 @@ def _option(*decls: str, var: str, **kwargs: Any) -> Callable[[F], F]:
     return click.option(*decls, envvar=ENV_PREFIX + var, show_envvar=True, **kwargs)
 
 
+def _outbound_entry(value: str) -> None:
+    from mock_iovox.outbound import parse_entry
+
+    parse_entry(value)
+
+
 def _settings(**flags: Any) -> Any:
     try:
         return from_environ(**flags)
@@ -185,6 +191,16 @@ _CERT_NAME_HELP = "Extra DNS name or IP address for the certificate (repeatable;
     help="Key for the /__mock__ control plane (header X-Mock-Admin-Key); without one, loopback callers only.",
 )
 @_option(
+    "--outbound-allow",
+    "outbound_allow",
+    var="OUTBOUND_ALLOW",
+    multiple=True,
+    type=_CommaList(_outbound_entry, "HOST[:PORT], IP[:PORT] or a CIDR range"),
+    help="Where the mock's own requests (purchase callbacks, httpRequest rules) may go: HOST[:PORT], "
+    "IP[:PORT] or CIDR (repeatable; the variable: a comma list). The mock's own ports are always "
+    "refused.  [default: loopback]",
+)
+@_option(
     "--journal-size",
     var="JOURNAL_SIZE",
     type=click.IntRange(min=0),
@@ -202,6 +218,7 @@ def serve(**flags: Any) -> None:
 
     flags["cert_names"] = tuple(flags.get("cert_names") or ()) or None
     proxies = flags.pop("trusted_proxies", ()) or ()
+    flags["outbound_allow"] = tuple(flags.get("outbound_allow") or ()) or None
     settings = _settings(**flags)
     if proxies:
         settings = settings.with_overrides(trusted_proxies=parse_networks(list(proxies)))

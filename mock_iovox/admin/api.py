@@ -528,7 +528,7 @@ def place_call(call: Call) -> Any:
     it: `{"link_id", "from"? ("" = withheld; with "api": the click-to-call destination), "digits"?
     (["1", "2"] or "1,2": keys per menu attempt), "api"? (false), "variables"? ({name: value}),
     "seed"?, "user"?}` → 201 `{"call_id", "cdr", "trace"}`."""
-    from mock_iovox.calls import engine, simulate
+    from mock_iovox.calls import engine, httpsend, simulate
 
     data = call.obj()
     unknown = sorted(set(data) - {"link_id", "from", "digits", "api", "variables", "seed", "user"})
@@ -569,7 +569,10 @@ def place_call(call: Call) -> Any:
         except simulate.SimulateError as exc:
             raise BadInput(str(exc), "link_id") from None
         cdr = simulate.cdr_json(outcome)
-        return 201, {"call_id": outcome.call_id, "cdr": cdr, "trace": outcome.trace}
+        jobs = httpsend.take(session)
+    # the flow's httpRequest rules go out after the commit, with the write lock released
+    trace = httpsend.run_now(jobs, outcome.trace)
+    return 201, {"call_id": outcome.call_id, "cdr": cdr, "trace": trace}
 
 
 def seed_calls(call: Call) -> Any:

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from mock_iovox import clock
 from mock_iovox.admin import journal
 from mock_iovox.admin.api import ControlPlane, denied, problem
-from mock_iovox.calls import engine, simulate
+from mock_iovox.calls import engine, httpsend, simulate
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
 from mock_iovox.db.engine import Database
@@ -127,7 +127,9 @@ class Dashboard:
         def place() -> dict[str, Any]:
             with db.transaction(write=True) as session:
                 outcome = simulate.place(session, req)
-                return {"cdr": simulate.cdr_json(outcome), "trace": outcome.trace}
+                cdr = simulate.cdr_json(outcome)
+                jobs = httpsend.take(session)
+            return {"cdr": cdr, "trace": httpsend.run_now(jobs, outcome.trace)}
 
         try:
             placed = await anyio.to_thread.run_sync(place)
