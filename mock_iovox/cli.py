@@ -166,6 +166,12 @@ _CERT_NAME_HELP = "Extra DNS name or IP address for the certificate (repeatable;
     help="Largest request body accepted.  [default: 20 MiB]",
 )
 @_option(
+    "--max-import-bytes",
+    var="MAX_IMPORT_BYTES",
+    type=click.IntRange(min=1024),
+    help="Largest state import (PUT /__mock__/state) accepted.  [default: 128 MiB]",
+)
+@_option(
     "--insecure",
     var="INSECURE",
     is_flag=True,
@@ -229,6 +235,7 @@ def serve(**flags: Any) -> None:
     except serving.ListenError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
+        startup.check_access(settings)
         databases = startup.open_checked(settings)
         warnings = startup.prepare_checked(settings, databases)
     except startup.StartupError as exc:

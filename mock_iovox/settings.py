@@ -50,6 +50,9 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = ()
     #: largest request body accepted, in bytes (base64 sound files need room)
     max_body_bytes: int = 20 * 1024 * 1024
+    #: largest state import (PUT /__mock__/state), in bytes; other control-plane bodies have
+    #: max_body_bytes
+    max_import_bytes: int = 128 * 1024 * 1024
     #: serve without TLS on `port` (tests and the PHP client's http:// endpoint); off by default
     insecure: bool = False
     log_level: str = "info"
@@ -87,6 +90,8 @@ class Settings:
         parse_entries(self.outbound_allow)
         if self.max_body_bytes < 1024:
             raise ValueError("max body size must be at least 1024 bytes")
+        if self.max_import_bytes < 1024:
+            raise ValueError("max import size must be at least 1024 bytes")
         if self.env == "both" and self.database_url and "{env}" not in self.database_url:
             raise ValueError(
                 "serving both environments needs a database URL containing {env} "
@@ -118,6 +123,7 @@ _CONVERTERS: Mapping[str, Any] = {
     "workers": int,
     "handler_threads": int,
     "max_body_bytes": int,
+    "max_import_bytes": int,
     "recording_cap_seconds": int,
     "journal_size": int,
     "data_dir": Path,

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from lxml import html
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -18,10 +19,12 @@ from mock_iovox.admin import snapshots
 from mock_iovox.app import create_app, open_databases
 from mock_iovox.settings import Settings
 from tests.conftest import Api
-from tests.helpers import OTHER, PINNED, assert_errors, node_xml, results
+from tests.helpers import CLIENT, OTHER, PINNED, assert_errors, node_xml, results
 
 
 def admin(api: Api, verb: str, path: str, **kw: Any) -> httpx.Response:
+    """A control-plane request as the client sends it (with its X-Requested-With header)."""
+    kw["headers"] = {**CLIENT, **kw.get("headers", {})}
     return api.client.request(verb, f"/__mock__{path}", **kw)
 
 
@@ -730,13 +733,45 @@ def test_dashboard_recording_is_the_vendor_recording(api: Api) -> None:
     bad(admin(api, "GET", "/ui/recordings/999999.mp3"), "pk", 404)
 
 
-def test_dashboard_key_in_the_query_becomes_a_cookie(keyed: tuple[TestClient, TestClient]) -> None:
+def test_dashboard_login_exchanges_the_key_for_a_session_cookie(keyed: tuple[TestClient, TestClient]) -> None:
     _, lan = keyed
-    assert lan.get("/__mock__/ui").status_code == 401
-    first = lan.get("/__mock__/ui?key=s3cret")
-    assert first.status_code == 200
-    assert "mock_iovox_admin_key=s3cret" in first.headers["set-cookie"]
-    assert lan.get("/__mock__/ui/journal").status_code == 200  # the cookie carries the key
+    first = lan.get("/__mock__/ui", follow_redirects=False)
+    assert (first.status_code, first.headers["location"]) == (303, "/__mock__/ui/login")
+    login = lan.get("/__mock__/ui/login")
+    token = html.fromstring(login.text).find(".//input[@name='csrf']").get("value")
+    # the key in a URL is not accepted any more (it would land in logs and history)
+    assert lan.get("/__mock__/ui?key=s3cret", follow_redirects=False).status_code == 303
+    wrong = lan.post("/__mock__/session", data={"key": "nope", "csrf": token})
+    assert wrong.status_code == 401 and "not the server's admin key" in wrong.text
+    assert lan.post("/__mock__/session", data={"key": "s3cret"}).status_code == 403  # no CSRF token
+    done = lan.post("/__mock__/session", data={"key": "s3cret", "csrf": token}, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/__mock__/ui")
+    cookie = done.headers["set-cookie"]
+    assert "s3cret" not in cookie
+    assert "Path=/__mock__" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" in cookie
+    assert lan.get("/__mock__/ui/journal").status_code == 200  # the session cookie opens the dashboard
+    assert lan.get("/__mock__/clock").status_code == 200  # and the JSON API
+    assert lan.delete("/__mock__/session").status_code == 200
+    lan.cookies.delete("mock_iovox_session", path="/__mock__")
+    assert lan.get("/__mock__/clock").status_code == 401
+
+
+def test_a_forged_or_expired_session_opens_nothing(keyed: tuple[TestClient, TestClient]) -> None:
+    from mock_iovox.admin import guard
+
+    _, lan = keyed
+    made = lan.post("/__mock__/session", json={"key": "s3cret"})
+    assert made.status_code == 200 and made.json() == {"session": "open", "expires_in": guard.SESSION_SECONDS}
+    token = lan.cookies.get("mock_iovox_session")
+    assert token and guard.valid_session("s3cret", token)
+    expiry, nonce, mac = token.split(".")
+    assert not guard.valid_session("other-key", token)
+    assert not guard.valid_session("s3cret", f"{int(expiry) + 1}.{nonce}.{mac}")
+    assert not guard.valid_session("s3cret", token, now=int(expiry) + 1)
+    lan.cookies.clear()
+    lan.cookies.set("mock_iovox_session", f"{int(expiry) + 9}.{nonce}.{mac}", path="/__mock__")
+    assert lan.get("/__mock__/clock").status_code == 401
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------------

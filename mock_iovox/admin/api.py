@@ -8,7 +8,6 @@ lists the routes.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,8 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
-from mock_iovox.admin import faults, journal, snapshots
-from mock_iovox.admin.client import HEADER
+from mock_iovox.admin import faults, guard, journal, snapshots
 from mock_iovox.admin.store import ensure
 from mock_iovox.auth import hash_key
 from mock_iovox.db import Account, ApiUser, CallbackDelivery, IpRange, PurchaseOrder
@@ -55,31 +53,13 @@ def problem(status: int, message: str, field: str | None = None) -> Response:
     return reply(body, status)
 
 
-def is_loopback(host: str | None) -> bool:
-    try:
-        addr = ipaddress.ip_address((host or "").split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    return addr.is_loopback
-
-
 def denied(settings: Settings, request: Request) -> Response | None:
-    """None when the caller may use the control plane."""
-    if settings.admin_key:
-        given = request.headers.get(HEADER, "")
-        if hmac.compare_digest(given.encode(), settings.admin_key.encode()):
-            return None
-        what = "missing" if not given else "wrong"
-        return problem(401, f"admin key {what}: send the server's --admin-key in the X-Mock-Admin-Key header")
-    if is_loopback(request.client.host if request.client else None):
-        return None
-    return problem(
-        401,
-        "no admin key is configured, so only loopback callers may use /__mock__ "
-        "(start the server with --admin-key)",
-    )
+    """None when the caller may use the control plane (admin/guard.py), else the refusal."""
+    try:
+        guard.check_access(settings, request)
+    except guard.Refusal as exc:
+        return problem(exc.status, str(exc), exc.field)
+    return None
 
 
 @dataclass
@@ -132,12 +112,17 @@ class ControlPlane:
             raise BadInput(f"env must be one of {', '.join(sorted(self.databases))}", "env")
         return self.databases[env]
 
-    def endpoint(self, op: Operation) -> Callable[[Request], Awaitable[Response]]:
+    def endpoint(self, op: Operation, limit: int | None = None) -> Callable[[Request], Awaitable[Response]]:
+        """`limit`: the largest body (default --max-body-bytes)."""
+        most = limit or self.settings.max_body_bytes
+
         async def run(request: Request) -> Response:
-            refused = denied(self.settings, request)
-            if refused is not None:
-                return refused
-            raw = await request.body()
+            try:
+                guard.check_access(self.settings, request)
+                guard.check_cross_site(request)
+                raw = await guard.read_body(request, most)
+            except guard.Refusal as exc:
+                return problem(exc.status, str(exc), exc.field)
             try:
                 call = Call(
                     self.env_db(request.query_params),
@@ -145,7 +130,7 @@ class ControlPlane:
                     request.path_params,
                     raw,
                     self.settings,
-                    request.headers.get("content-type", "").split(";")[0].strip().lower(),
+                    guard.media_type(request),
                 )
                 result = await anyio.to_thread.run_sync(op, call)
             except BadInput as exc:
@@ -171,7 +156,7 @@ class ControlPlane:
             Route("/snapshots/{name}", e(export_snapshot), methods=["GET"]),
             Route("/snapshots/{name}", e(delete_snapshot), methods=["DELETE"]),
             Route("/state", e(export_state), methods=["GET"]),
-            Route("/state", e(import_state), methods=["PUT"]),
+            Route("/state", e(import_state, self.settings.max_import_bytes), methods=["PUT"]),
             Route("/users", e(list_users), methods=["GET"]),
             Route("/users", e(create_user), methods=["POST"]),
             Route("/users/{username}", e(update_user), methods=["PATCH"]),
