@@ -227,7 +227,7 @@ def test_import_from_another_schema_is_refused_and_changes_nothing(api: Api) -> 
     [
         (lambda d: d.update(format="other"), "format"),
         (lambda d: d.update(tables=[]), "tables"),
-        (lambda d: d["tables"]["nodes"].update(rows=[[1]]), "tables.nodes.rows"),
+        (lambda d: d["tables"]["nodes"].update(rows=[[1]]), "tables.nodes.rows[0]"),
         (lambda d: d["tables"]["nodes"].update(columns=["nope"]), "tables.nodes.columns"),
     ],
 )
@@ -236,6 +236,75 @@ def test_malformed_snapshot_is_400_naming_the_field(api: Api, mutate: Any, field
     mutate(exported)
     bad(admin(api, "PUT", "/state", json=exported), field)
     assert "westbourne" in node_ids(api)
+
+
+def _cell(data: dict[str, Any], table: str, column: str, value: Any, row: int = 0) -> None:
+    entry = data["tables"][table]
+    entry["rows"][row][entry["columns"].index(column)] = value
+
+
+def _first_fk_column(data: dict[str, Any]) -> None:
+    _cell(data, "links", "node_pk", 999_999)
+
+
+#: issue 25 items 4 and 5: each import that answered 200 (and bricked the environment) or 500
+BAD_IMPORTS = [
+    (
+        lambda d: d["tables"]["mock_meta"]["rows"].append(["clock", "garbage{"]),
+        "tables.mock_meta.rows[",
+        "clock",
+    ),
+    (lambda d: _cell(d, "nodes", "pk", "one"), "tables.nodes.rows[0].pk", "must be an integer"),
+    (
+        lambda d: _cell(d, "nodes", "node_name", ["a", "list"]),
+        "tables.nodes.rows[0].node_name",
+        "must be text",
+    ),
+    (lambda d: _cell(d, "nodes", "node_id", None), "tables.nodes.rows[0].node_id", "NOT NULL"),
+    (_first_fk_column, "tables.links.rows[0].node_pk", "names no row of nodes"),
+    (lambda d: _cell(d, "nodes", "account_pk", 2**70), "tables.nodes.rows[0].account_pk", "from -2147483648"),
+    (
+        lambda d: d["tables"]["nodes"]["rows"].append(list(d["tables"]["nodes"]["rows"][0])),
+        "tables.nodes.rows[",
+        "appears twice",
+    ),
+    (
+        lambda d: _cell(d, "links", "click_to_call", "yes"),
+        "tables.links.rows[0].click_to_call",
+        "true or false",
+    ),
+    (
+        lambda d: _cell(d, "nodes", "created_at", "yesterday"),
+        "tables.nodes.rows[0].created_at",
+        "must be a time",
+    ),
+    (
+        lambda d: d["tables"]["nodes"].update(
+            columns=d["tables"]["nodes"]["columns"][:-1], rows=[r[:-1] for r in d["tables"]["nodes"]["rows"]]
+        ),
+        "tables.nodes.columns",
+        "missing",
+    ),
+    (lambda d: d["tables"].pop("contacts"), "tables.contacts", "missing"),
+    (lambda d: _cell(d, "nodes", "node_name", "x" * 5000), "tables.nodes.rows[0].node_name", "at most"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "field", "says"), BAD_IMPORTS)
+def test_an_import_is_checked_value_by_value_before_anything_changes(
+    api: Api, mutate: Any, field: str, says: str
+) -> None:
+    exported = ok(admin(api, "GET", "/state"))
+    assert api.post("Nodes", "createNodes", node_xml("kept")).status_code == 201
+    mutate(exported)
+    resp = admin(api, "PUT", "/state", json=exported)
+    assert resp.status_code == 400 and resp.headers["content-type"] == "application/json", resp.text
+    body = resp.json()
+    assert body["field"].startswith(field) and says in body["error"], body
+    # nothing changed, and everything still answers
+    assert "kept" in node_ids(api)
+    assert ok(admin(api, "GET", "/clock"))["now"]
+    assert ok(admin(api, "POST", "/reset"))
 
 
 # -- users -----------------------------------------------------------------------------------------

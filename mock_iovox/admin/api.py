@@ -17,6 +17,7 @@ from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -316,10 +317,15 @@ def import_state(call: Call) -> Any:
             rows = snapshots.check(call.json())
     except snapshots.SnapshotError as exc:
         raise BadInput(str(exc), exc.field) from None
-    with call.db.transaction() as session:
-        snapshots.load(session.connection(), rows)
-        if call.params.get("save"):
-            snapshots.save(session, _name(call.params["save"]), call.db.env)
+    try:
+        with call.db.transaction() as session:
+            snapshots.load(session.connection(), rows)
+            if call.params.get("save"):
+                snapshots.save(session, _name(call.params["save"]), call.db.env)
+    except (IntegrityError, DataError) as exc:  # what only this database refuses: nothing changed
+        raise BadInput(
+            f"the import does not fit the database: {str(exc.orig).splitlines()[0]}", "tables"
+        ) from None
     return {"imported": sum(len(r) for r in rows.values()), "env": call.db.env}
 
 
