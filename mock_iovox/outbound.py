@@ -282,8 +282,12 @@ class _NotHttp(Exception):
 
 
 def _exchange(target: Target, payload: bytes, deadline: _Deadline) -> int:
-    sock = socket.create_connection((str(target.address), target.port), timeout=deadline.left())
+    # to the pinned address itself (create_connection would resolve it again)
+    family = socket.AF_INET6 if target.address.version == 6 else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
+        sock.settimeout(deadline.left())
+        sock.connect((str(target.address), target.port))
         if target.scheme == "https":
             context = ssl.create_default_context()
             sock.settimeout(deadline.left())
