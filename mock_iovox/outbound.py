@@ -319,7 +319,7 @@ def send(
     try:
         status = _exchange(target, payload, deadline)
     except TimeoutError:
-        outcome = f"error: no answer within {timeout:g} s"
+        outcome = f"error: no answer within {timeout:.1f} s"
     except _TooLarge:
         outcome = f"error: answer head larger than {MAX_READ} bytes"
     except _NotHttp:
