@@ -193,6 +193,18 @@ def test_snapshot_bad_names(api: Api) -> None:
     bad(admin(api, "DELETE", "/snapshots/nothing"), "name", 404)
 
 
+def test_export_and_import_json_on_both_databases(any_db_api: Api) -> None:
+    api = any_db_api
+    exported = ok(admin(api, "GET", "/state"))
+    assert api.post("Nodes", "createNodes", node_xml("extra")).status_code == 201
+    assert ok(admin(api, "PUT", "/state", json=exported))["imported"] > 0
+    assert "extra" not in node_ids(api)
+    blob = admin(api, "GET", "/state?format=sqlite").content
+    headers = {"content-type": "application/vnd.sqlite3"}
+    assert ok(admin(api, "PUT", "/state", content=blob, headers=headers))["imported"] > 0
+    assert api.post("Nodes", "createNodes", node_xml("after")).status_code == 201
+
+
 def test_export_and_import_json(api: Api) -> None:
     exported = ok(admin(api, "GET", "/state"))
     assert exported["schema"] == snapshots.schema_version()
@@ -290,10 +302,20 @@ BAD_IMPORTS = [
 ]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_db_api(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Api]:
+    """The in-process server on SQLite files, then on a real PostgreSQL server."""
+    chosen = request.getfixturevalue("postgres_settings") if request.param == "postgres" else settings
+    client = Api(chosen)
+    yield client
+    client.close()
+
+
 @pytest.mark.parametrize(("mutate", "field", "says"), BAD_IMPORTS)
 def test_an_import_is_checked_value_by_value_before_anything_changes(
-    api: Api, mutate: Any, field: str, says: str
+    any_db_api: Api, mutate: Any, field: str, says: str
 ) -> None:
+    api = any_db_api
     exported = ok(admin(api, "GET", "/state"))
     assert api.post("Nodes", "createNodes", node_xml("kept")).status_code == 201
     mutate(exported)

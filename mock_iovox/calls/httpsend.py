@@ -108,16 +108,17 @@ def run(jobs: list[Job]) -> dict[int, str]:
     ends: dict[str, float] = {}
     for job in jobs:
         end = ends.setdefault(job.call_id, time.monotonic() + CALL_SECONDS)
+        left = end - time.monotonic()
+        if left <= 0:  # not sent: one write says so
+            if _set_status(job, SPENT, QUEUED):
+                out[job.outbox_pk] = SPENT
+            continue
         if not _set_status(job, SENDING, QUEUED):
             continue
-        left = end - time.monotonic()
-        if left <= 0:
-            outcome = SPENT
-        else:
-            body = job.body.encode() if job.method == "POST" else None
-            url = job.url if body is not None or not job.body else _with_query(job.url, job.body)
-            with outbound.SLOTS:
-                outcome = outbound.send(url, job.method, body, timeout=min(REQUEST_SECONDS, left)).outcome
+        body = job.body.encode() if job.method == "POST" else None
+        url = job.url if body is not None or not job.body else _with_query(job.url, job.body)
+        with outbound.SLOTS:
+            outcome = outbound.send(url, job.method, body, timeout=min(REQUEST_SECONDS, left)).outcome
         _set_status(job, outcome, SENDING)
         out[job.outbox_pk] = outcome
     return out
