@@ -54,15 +54,6 @@ def problem(status: int, message: str, field: str | None = None) -> Response:
     return reply(body, status)
 
 
-def denied(settings: Settings, request: Request) -> Response | None:
-    """None when the caller may use the control plane (admin/guard.py), else the refusal."""
-    try:
-        guard.check_access(settings, request)
-    except guard.Refusal as exc:
-        return problem(exc.status, str(exc), exc.field)
-    return None
-
-
 @dataclass
 class Call:
     """One control-plane request, as the operation functions see it."""

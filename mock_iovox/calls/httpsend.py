@@ -95,6 +95,7 @@ def _set_status(job: Job, status: str, expected: str) -> bool:
                 OutboxMessage.pk == job.outbox_pk,
                 OutboxMessage.status == expected,
                 OutboxMessage.call_id == job.call_id,
+                OutboxMessage.recipient == job.url[:1000],
             )
             .values(status=status[:255])
         )
