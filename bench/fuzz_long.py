@@ -4,6 +4,7 @@ real `mock-iovox serve --workers 2` on 127.0.0.1, then the hostile bodies of ite
     python bench/fuzz_long.py                          # 100,000 requests from 4 client processes
     python bench/fuzz_long.py --requests 20000 --clients 2
     python bench/fuzz_long.py --hostile-only
+    python bench/fuzz_long.py --postgres postgresql+psycopg://postgres@127.0.0.1:55432   # on PostgreSQL
 
 Prints (and writes as JSON with --out) the number of requests, 5xx answers, answers outside the
 vendor shape, the slowest answer, and the peak resident memory of the server's processes (master and
@@ -26,7 +27,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,13 +102,31 @@ class Memory:
 
 
 @contextmanager
-def server(workers: int) -> Iterator[tuple[str, Path, int]]:
+def postgres_database(base: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL server at `base` (dropped after): its SQLAlchemy URL."""
+    import psycopg
+
+    name = f"mock_iovox_fuzz_{os.getpid()}"
+    admin = base.replace("postgresql+psycopg://", "postgresql://").rstrip("/") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{base.rstrip('/')}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def server(workers: int, database_url: str = "") -> Iterator[tuple[str, Path, int]]:
     tmp = Path(tempfile.mkdtemp(prefix="mock-iovox-fuzz-"))
     port = _free_port()
     cmd = [
         sys.executable, "-m", "mock_iovox", "serve", "--host", "127.0.0.1", "--port", str(port),
         "--data-dir", str(tmp / "data"), "--certs-dir", str(tmp / "certs"), "--workers", str(workers),
         "--log-level", "error", "--env", "sandbox",
+        *(("--database-url", database_url) if database_url else ()),
     ]  # fmt: skip
     log = (tmp / "server.log").open("wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_IOVOX_")}
@@ -278,9 +297,27 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--hostile-only", action="store_true")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on a fresh database of this PostgreSQL server (SQLite otherwise)",
+    )
     args = parser.parse_args()
-    report: dict[str, Any] = {"workers": args.workers}
-    with server(args.workers) as (url, ca, pid), Memory(pid) as memory:
+    report: dict[str, Any] = {
+        "workers": args.workers,
+        "database": "postgresql" if args.postgres else "sqlite",
+    }
+    with ExitStack() as stack:
+        database_url = stack.enter_context(postgres_database(args.postgres)) if args.postgres else ""
+        run(args, report, database_url)
+    text = json.dumps(report, indent=2, default=str)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+def run(args: argparse.Namespace, report: dict[str, Any], database_url: str) -> None:
+    with server(args.workers, database_url) as (url, ca, pid), Memory(pid) as memory:
         memory.reset()
         base = sum(_rss_kib(p) for p in _family(pid))
         report["idle_rss_mib"] = round(base / 1024, 1)
@@ -291,10 +328,6 @@ def main() -> None:
         report["hostile"] = hostile(url, ca, memory)
         with httpx.Client(base_url=url, verify=ssl.create_default_context(cafile=str(ca))) as c:
             report["healthy_after"] = c.get("/__mock__/health").status_code == 200
-    text = json.dumps(report, indent=2, default=str)
-    print(text)
-    if args.out:
-        args.out.write_text(text)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,13 @@ PROTOCOL_GUESSES = (
     "and callback headers: 4,000; sound files: no bound but the body size).",
     "Authentication comes from the headers before the body is read: a wrong key is answered 401 without "
     "reading (or waiting for) the body; a method without a body never reads one.",
+    "Requests the mock makes itself (purchase callbacks, httpRequest rules) follow one outbound policy "
+    "(mock_iovox/outbound.py): destinations in `--outbound-allow` (default loopback), never the mock's "
+    "own ports on any local address, the name resolved once and the address pinned, redirects not "
+    "followed (`HTTP 302 (redirect not followed)`), at most 64 KiB of the answer read, 2 s per httpRequest "
+    "and 5 s per call for all of them (a request past that is `skipped: …`), 5 s per callback attempt; "
+    "every refusal reads `refused: not allowed by the outbound policy`, and a refused callback is not "
+    "retried. httpRequest rules go out after the call's transaction commits (initiateCall answers first).",
 )
 
 

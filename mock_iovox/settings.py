@@ -50,6 +50,9 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = ()
     #: largest request body accepted, in bytes (base64 sound files need room)
     max_body_bytes: int = 20 * 1024 * 1024
+    #: largest state import (PUT /__mock__/state), in bytes; other control-plane bodies have
+    #: max_body_bytes
+    max_import_bytes: int = 128 * 1024 * 1024
     #: serve without TLS on `port` (tests and the PHP client's http:// endpoint); off by default
     insecure: bool = False
     log_level: str = "info"
@@ -61,6 +64,9 @@ class Settings:
     admin_key: str = ""
     #: vendor requests kept in each environment's journal (a ring); 0 = no journal
     journal_size: int = 1000
+    #: where the mock's own requests (callbacks, httpRequest rules) may go: HOST[:PORT], IP[:PORT]
+    #: or CIDR entries; empty = loopback (never the mock's own ports: mock_iovox/outbound.py)
+    outbound_allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.env not in (*ENVIRONMENTS, "both"):
@@ -79,8 +85,13 @@ class Settings:
             raise ValueError(f"log format must be text or json, not {self.log_format!r}")
         if self.journal_size < 0:
             raise ValueError("journal size must be 0 (off) or more")
+        from mock_iovox.outbound import parse_entries
+
+        parse_entries(self.outbound_allow)
         if self.max_body_bytes < 1024:
             raise ValueError("max body size must be at least 1024 bytes")
+        if self.max_import_bytes < 1024:
+            raise ValueError("max import size must be at least 1024 bytes")
         if self.env == "both" and self.database_url and "{env}" not in self.database_url:
             raise ValueError(
                 "serving both environments needs a database URL containing {env} "
@@ -112,6 +123,7 @@ _CONVERTERS: Mapping[str, Any] = {
     "workers": int,
     "handler_threads": int,
     "max_body_bytes": int,
+    "max_import_bytes": int,
     "recording_cap_seconds": int,
     "journal_size": int,
     "data_dir": Path,
@@ -119,6 +131,7 @@ _CONVERTERS: Mapping[str, Any] = {
     "certs_dir": Path,
     "cert_names": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()),
     "trusted_proxies": parse_networks,
+    "outbound_allow": lambda v: tuple(x.strip() for x in v.split(",") if x.strip()),
     "insecure": lambda v: _boolean(v),
 }
 _TRUE = ("1", "true", "yes", "on")

@@ -24,6 +24,9 @@ PINNED = datetime(2026, 12, 2, 10, 0, 0)
 PHP_HEADERS = {"username": SANDBOX_USER, "secureKey": SANDBOX_KEY, "Accept": "*/*"}
 #: the second sandbox account (isolation tests)
 OTHER = {"username": OTHER_USER, "secureKey": OTHER_SANDBOX_KEY}
+#: the header the control-plane client sends with every request (a POST without it, or without a
+#: JSON body, is one a web page could send: mock_iovox/admin/guard.py)
+CLIENT = {"X-Requested-With": "mock-iovox"}
 #: Ruby's prolog: Gyoku writes the encoding in capitals, then a newline
 RUBY_PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n'
 RUBY_HEADERS = {"Username": SANDBOX_USER, "Securekey": SANDBOX_KEY, "Accept": "*/*"}

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from lxml import html
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -18,10 +19,12 @@ from mock_iovox.admin import snapshots
 from mock_iovox.server.app import create_app, open_databases
 from mock_iovox.settings import Settings
 from tests.conftest import Api
-from tests.helpers import OTHER, PINNED, assert_errors, node_xml, results
+from tests.helpers import CLIENT, OTHER, PINNED, assert_errors, node_xml, results
 
 
 def admin(api: Api, verb: str, path: str, **kw: Any) -> httpx.Response:
+    """A control-plane request as the client sends it (with its X-Requested-With header)."""
+    kw["headers"] = {**CLIENT, **kw.get("headers", {})}
     return api.client.request(verb, f"/__mock__{path}", **kw)
 
 
@@ -190,6 +193,18 @@ def test_snapshot_bad_names(api: Api) -> None:
     bad(admin(api, "DELETE", "/snapshots/nothing"), "name", 404)
 
 
+def test_export_and_import_json_on_both_databases(any_db_api: Api) -> None:
+    api = any_db_api
+    exported = ok(admin(api, "GET", "/state"))
+    assert api.post("Nodes", "createNodes", node_xml("extra")).status_code == 201
+    assert ok(admin(api, "PUT", "/state", json=exported))["imported"] > 0
+    assert "extra" not in node_ids(api)
+    blob = admin(api, "GET", "/state?format=sqlite").content
+    headers = {"content-type": "application/vnd.sqlite3"}
+    assert ok(admin(api, "PUT", "/state", content=blob, headers=headers))["imported"] > 0
+    assert api.post("Nodes", "createNodes", node_xml("after")).status_code == 201
+
+
 def test_export_and_import_json(api: Api) -> None:
     exported = ok(admin(api, "GET", "/state"))
     assert exported["schema"] == snapshots.schema_version()
@@ -224,7 +239,7 @@ def test_import_from_another_schema_is_refused_and_changes_nothing(api: Api) -> 
     [
         (lambda d: d.update(format="other"), "format"),
         (lambda d: d.update(tables=[]), "tables"),
-        (lambda d: d["tables"]["nodes"].update(rows=[[1]]), "tables.nodes.rows"),
+        (lambda d: d["tables"]["nodes"].update(rows=[[1]]), "tables.nodes.rows[0]"),
         (lambda d: d["tables"]["nodes"].update(columns=["nope"]), "tables.nodes.columns"),
     ],
 )
@@ -233,6 +248,85 @@ def test_malformed_snapshot_is_400_naming_the_field(api: Api, mutate: Any, field
     mutate(exported)
     bad(admin(api, "PUT", "/state", json=exported), field)
     assert "westbourne" in node_ids(api)
+
+
+def _cell(data: dict[str, Any], table: str, column: str, value: Any, row: int = 0) -> None:
+    entry = data["tables"][table]
+    entry["rows"][row][entry["columns"].index(column)] = value
+
+
+def _first_fk_column(data: dict[str, Any]) -> None:
+    _cell(data, "links", "node_pk", 999_999)
+
+
+#: issue 25 items 4 and 5: each import that answered 200 (and bricked the environment) or 500
+BAD_IMPORTS = [
+    (
+        lambda d: d["tables"]["mock_meta"]["rows"].append(["clock", "garbage{"]),
+        "tables.mock_meta.rows[",
+        "clock",
+    ),
+    (lambda d: _cell(d, "nodes", "pk", "one"), "tables.nodes.rows[0].pk", "must be an integer"),
+    (
+        lambda d: _cell(d, "nodes", "node_name", ["a", "list"]),
+        "tables.nodes.rows[0].node_name",
+        "must be text",
+    ),
+    (lambda d: _cell(d, "nodes", "node_id", None), "tables.nodes.rows[0].node_id", "NOT NULL"),
+    (_first_fk_column, "tables.links.rows[0].node_pk", "names no row of nodes"),
+    (lambda d: _cell(d, "nodes", "account_pk", 2**70), "tables.nodes.rows[0].account_pk", "from -2147483648"),
+    (
+        lambda d: d["tables"]["nodes"]["rows"].append(list(d["tables"]["nodes"]["rows"][0])),
+        "tables.nodes.rows[",
+        "appears twice",
+    ),
+    (
+        lambda d: _cell(d, "links", "click_to_call", "yes"),
+        "tables.links.rows[0].click_to_call",
+        "true or false",
+    ),
+    (
+        lambda d: _cell(d, "nodes", "created_at", "yesterday"),
+        "tables.nodes.rows[0].created_at",
+        "must be a time",
+    ),
+    (
+        lambda d: d["tables"]["nodes"].update(
+            columns=d["tables"]["nodes"]["columns"][:-1], rows=[r[:-1] for r in d["tables"]["nodes"]["rows"]]
+        ),
+        "tables.nodes.columns",
+        "missing",
+    ),
+    (lambda d: d["tables"].pop("contacts"), "tables.contacts", "missing"),
+    (lambda d: _cell(d, "nodes", "node_name", "x" * 5000), "tables.nodes.rows[0].node_name", "at most"),
+]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_db_api(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Api]:
+    """The in-process server on SQLite files, then on a real PostgreSQL server."""
+    chosen = request.getfixturevalue("postgres_settings") if request.param == "postgres" else settings
+    client = Api(chosen)
+    yield client
+    client.close()
+
+
+@pytest.mark.parametrize(("mutate", "field", "says"), BAD_IMPORTS)
+def test_an_import_is_checked_value_by_value_before_anything_changes(
+    any_db_api: Api, mutate: Any, field: str, says: str
+) -> None:
+    api = any_db_api
+    exported = ok(admin(api, "GET", "/state"))
+    assert api.post("Nodes", "createNodes", node_xml("kept")).status_code == 201
+    mutate(exported)
+    resp = admin(api, "PUT", "/state", json=exported)
+    assert resp.status_code == 400 and resp.headers["content-type"] == "application/json", resp.text
+    body = resp.json()
+    assert body["field"].startswith(field) and says in body["error"], body
+    # nothing changed, and everything still answers
+    assert "kept" in node_ids(api)
+    assert ok(admin(api, "GET", "/clock"))["now"]
+    assert ok(admin(api, "POST", "/reset"))
 
 
 # -- users -----------------------------------------------------------------------------------------
@@ -730,13 +824,45 @@ def test_dashboard_recording_is_the_vendor_recording(api: Api) -> None:
     bad(admin(api, "GET", "/ui/recordings/999999.mp3"), "pk", 404)
 
 
-def test_dashboard_key_in_the_query_becomes_a_cookie(keyed: tuple[TestClient, TestClient]) -> None:
+def test_dashboard_login_exchanges_the_key_for_a_session_cookie(keyed: tuple[TestClient, TestClient]) -> None:
     _, lan = keyed
-    assert lan.get("/__mock__/ui").status_code == 401
-    first = lan.get("/__mock__/ui?key=s3cret")
-    assert first.status_code == 200
-    assert "mock_iovox_admin_key=s3cret" in first.headers["set-cookie"]
-    assert lan.get("/__mock__/ui/journal").status_code == 200  # the cookie carries the key
+    first = lan.get("/__mock__/ui", follow_redirects=False)
+    assert (first.status_code, first.headers["location"]) == (303, "/__mock__/ui/login")
+    login = lan.get("/__mock__/ui/login")
+    token = html.fromstring(login.text).find(".//input[@name='csrf']").get("value")
+    # the key in a URL is not accepted any more (it would land in logs and history)
+    assert lan.get("/__mock__/ui?key=s3cret", follow_redirects=False).status_code == 303
+    wrong = lan.post("/__mock__/session", data={"key": "nope", "csrf": token})
+    assert wrong.status_code == 401 and "not the server's admin key" in wrong.text
+    assert lan.post("/__mock__/session", data={"key": "s3cret"}).status_code == 403  # no CSRF token
+    done = lan.post("/__mock__/session", data={"key": "s3cret", "csrf": token}, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/__mock__/ui")
+    cookie = done.headers["set-cookie"]
+    assert "s3cret" not in cookie
+    assert "Path=/__mock__" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" in cookie
+    assert lan.get("/__mock__/ui/journal").status_code == 200  # the session cookie opens the dashboard
+    assert lan.get("/__mock__/clock").status_code == 200  # and the JSON API
+    assert lan.delete("/__mock__/session").status_code == 200
+    lan.cookies.delete("mock_iovox_session", path="/__mock__")
+    assert lan.get("/__mock__/clock").status_code == 401
+
+
+def test_a_forged_or_expired_session_opens_nothing(keyed: tuple[TestClient, TestClient]) -> None:
+    from mock_iovox.admin import guard
+
+    _, lan = keyed
+    made = lan.post("/__mock__/session", json={"key": "s3cret"})
+    assert made.status_code == 200 and made.json() == {"session": "open", "expires_in": guard.SESSION_SECONDS}
+    token = lan.cookies.get("mock_iovox_session")
+    assert token and guard.valid_session("s3cret", token)
+    expiry, nonce, mac = token.split(".")
+    assert not guard.valid_session("other-key", token)
+    assert not guard.valid_session("s3cret", f"{int(expiry) + 1}.{nonce}.{mac}")
+    assert not guard.valid_session("s3cret", token, now=int(expiry) + 1)
+    lan.cookies.clear()
+    lan.cookies.set("mock_iovox_session", f"{int(expiry) + 9}.{nonce}.{mac}", path="/__mock__")
+    assert lan.get("/__mock__/clock").status_code == 401
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------------

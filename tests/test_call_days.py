@@ -25,7 +25,7 @@ from mock_iovox.fakes.fixtures import prepare
 from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
 from tests.conftest import Api
-from tests.helpers import PINNED, totals
+from tests.helpers import CLIENT, PINNED, totals
 from tests.test_engine import call_rule, use_flow
 from tests.test_initiate_call import call_id_of, php_call
 
@@ -203,11 +203,11 @@ def test_writes_keep_the_counts_exact(any_api: Api) -> None:
         )
     assert_exact(db)
     assert buckets(db) != saved
-    assert any_api.client.post("/__mock__/snapshots/a/restore").status_code == 200
+    assert any_api.client.post("/__mock__/snapshots/a/restore", headers=CLIENT).status_code == 200
     assert buckets(db) == saved
     assert_exact(db)
     # a reset reloads the fixture, counts included
-    assert any_api.client.post("/__mock__/reset").status_code == 200
+    assert any_api.client.post("/__mock__/reset", headers=CLIENT).status_code == 200
     assert_exact(db)
 
 

@@ -112,7 +112,8 @@ def test_place_a_call_form(api: Any) -> None:
     assert form is not None and form.get("action") == "/__mock__/ui/call?env=sandbox"
     options = [o.get("value") for o in form.iter("option")]
     assert "westbourne-web" in options and "other-link" in options
-    body = "link_id=westbourne-web&from=447700900123&digits="
+    token = form.find(".//input[@name='csrf']").get("value")
+    body = f"csrf={token}&link_id=westbourne-web&from=447700900123&digits="
     resp = api.client.post(
         form.get("action"), content=body, headers={"content-type": "application/x-www-form-urlencoded"}
     )
@@ -123,7 +124,7 @@ def test_place_a_call_form(api: Any) -> None:
     assert call_id and call_id in resp.text  # also in the recent calls below
     refused = api.client.post(
         "/__mock__/ui/call",
-        content="link_id=nowhere",
+        content=f"csrf={token}&link_id=nowhere",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert (

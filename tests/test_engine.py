@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -17,8 +18,8 @@ from click.testing import CliRunner
 from mutagen.mp3 import MP3
 from sqlalchemy import select
 
-from mock_iovox import clock
-from mock_iovox.calls import engine, magic, outbox
+from mock_iovox import clock, outbound
+from mock_iovox.calls import engine, httpsend, magic, outbox
 from mock_iovox.cli import main
 from mock_iovox.db import Account, Call
 from tests.conftest import Api
@@ -287,14 +288,27 @@ def test_http_request_reaches_loopback_only(api: Api, hook: str) -> None:
         '<httpRequest id="remote" label="Remote" url="http://example.com/hook" method="GET"/>'
     )
     use_flow(api, rules)
-    cdr, _ = place(api)
+    cdr, trace = place(api)
+    # the requests go out after the call's commit, from a thread: until then they are queued
+    assert [line.endswith(f"hook: {httpsend.PENDING}") for line in trace if "hook" in line] == [True] * 2
+    sent = settled_outbox(api)
     assert len(_Hook.seen) == 1
     assert f"call_id={cdr['call_id']}" in _Hook.seen[0] and "link_id=westbourne-web" in _Hook.seen[0]
-    sent = outbox_of(api, outbox.HTTP)
     assert [(m["to"], m["status"]) for m in reversed(sent)] == [
         (hook, "HTTP 204"),
-        ("http://example.com/hook", "skipped: not a loopback URL"),
+        ("http://example.com/hook", outbound.REFUSED),
     ]
+
+
+def settled_outbox(api: Api, seconds: float = 10) -> list[dict[str, Any]]:
+    """The httpRequest messages once none is queued or being sent any more."""
+    deadline = time.monotonic() + seconds
+    while True:
+        sent = outbox_of(api, outbox.HTTP)
+        if all(m["status"] not in (httpsend.QUEUED, httpsend.SENDING) for m in sent):
+            return sent
+        assert time.monotonic() < deadline, sent
+        time.sleep(0.02)
 
 
 def test_call_alert_on_a_missed_call(api: Api) -> None:

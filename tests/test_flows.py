@@ -644,3 +644,43 @@ def test_rule_contact_given_with_business_phone(api: Api) -> None:
     )
     rules = xml_of(api.get("Rules", "getVariableRulesOfTemplate", {"link_id": "tom-1"}))
     assert rules.findtext("rules/rule/contact/phone_number") == "449789122233"
+
+
+# ---------------------------------------------------------------------------------------------
+# bounds of one flow (issue 25 item 10: a 10.8 MB flow of 10,000 rules was accepted)
+
+
+def _calls(n: int, start: int = 0) -> str:
+    return "".join(CALL.replace('id="call_1"', f'id="call_{i}"') for i in range(start, start + n))
+
+
+def _nested(depth: int) -> str:
+    """Menus in menus: `depth` messageKeypress rules, each inside the previous one's keyEvent."""
+    inner = CALL
+    for level in range(depth):
+        inner = (
+            f'<messageKeypress id="menu_{level}" label="M"><play id="p_{level}" label="P">'
+            '<soundFile soundLabel="?"/></play><eventHandlers><keyEvent action="onMatchKeypressSequence" '
+            f'keypressSequence="1">{inner}</keyEvent></eventHandlers></messageKeypress>'
+        )
+    return inner
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (_calls(251), "Too Many Rules: a CallFlow may have at most 250 rules"),
+        (_nested(8), "Rules nested too deep: at most 8 levels"),  # 8 menus + the call = 9 deep
+    ],
+)
+def test_flow_bounds(api: Api, rules: str, message: str) -> None:
+    """(The 10,000 rules and the size bound need bodies above this server's 64 KiB: over TLS in
+    tests/test_side_doors_e2e.py.)"""
+    before = count(api, CallFlow)
+    assert_errors(create(api, flow(rules)), 400, [message])
+    assert count(api, CallFlow) == before
+
+
+def test_flow_at_its_bounds_is_accepted(api: Api) -> None:
+    assert create(api, flow(_calls(250))).status_code == 201
+    assert create(api, flow(_nested(7), name="Deep")).status_code == 201

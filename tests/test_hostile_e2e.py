@@ -48,7 +48,10 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = _start(tmp_path_factory.mktemp("allow-proxy"), "--trusted-proxy", "127.0.0.1/32")
+    # behind a proxy the control plane needs a key (issue 25 item 9: the server refuses to start without)
+    srv = _start(
+        tmp_path_factory.mktemp("allow-proxy"), "--trusted-proxy", "127.0.0.1/32", "--admin-key", "proxy-key"
+    )
     yield srv
     stop(srv)
 

@@ -89,6 +89,13 @@ def listing(api: Api, **params: Any) -> list[dict[str, str]]:
         (make_wav(0), None),  # a WAV without a single frame has no length
         (bytes(range(256)) * 400, None),
         (b"ID3" + b"\x00" * 1000, None),
+        # issue 25 item 10: headers that claim more than the bytes there are, or no phone's audio
+        (WAV[:40] + (4 * 1024**3 - 1).to_bytes(4, "little") + WAV[44:], None),  # 4 GB of data
+        (WAV[:4] + (4 * 1024**3 - 1).to_bytes(4, "little") + WAV[8:], None),  # a 4 GB RIFF
+        (WAV[:22] + (65535).to_bytes(2, "little") + WAV[24:], None),  # 65,535 channels
+        (WAV[:22] + (9).to_bytes(2, "little") + WAV[24:], None),
+        (WAV[:24] + (1).to_bytes(4, "little") + WAV[28:], None),  # one sample a second
+        (WAV[:22] + (2).to_bytes(2, "little") + WAV[24:], "audio/wav"),  # stereo is fine
     ],
 )
 def test_sniff_audio(data: bytes, expected: str | None) -> None:

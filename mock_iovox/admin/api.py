@@ -8,7 +8,6 @@ lists the routes.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,14 +17,14 @@ from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
-from mock_iovox.admin import faults, journal, snapshots
-from mock_iovox.admin.client import HEADER
+from mock_iovox.admin import faults, guard, journal, snapshots
 from mock_iovox.admin.store import ensure
 from mock_iovox.auth import hash_key
 from mock_iovox.db import Account, ApiUser, CallbackDelivery, IpRange, PurchaseOrder
@@ -53,33 +52,6 @@ def problem(status: int, message: str, field: str | None = None) -> Response:
     if field is not None:
         body["field"] = field
     return reply(body, status)
-
-
-def is_loopback(host: str | None) -> bool:
-    try:
-        addr = ipaddress.ip_address((host or "").split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    return addr.is_loopback
-
-
-def denied(settings: Settings, request: Request) -> Response | None:
-    """None when the caller may use the control plane."""
-    if settings.admin_key:
-        given = request.headers.get(HEADER, "")
-        if hmac.compare_digest(given.encode(), settings.admin_key.encode()):
-            return None
-        what = "missing" if not given else "wrong"
-        return problem(401, f"admin key {what}: send the server's --admin-key in the X-Mock-Admin-Key header")
-    if is_loopback(request.client.host if request.client else None):
-        return None
-    return problem(
-        401,
-        "no admin key is configured, so only loopback callers may use /__mock__ "
-        "(start the server with --admin-key)",
-    )
 
 
 @dataclass
@@ -132,12 +104,17 @@ class ControlPlane:
             raise BadInput(f"env must be one of {', '.join(sorted(self.databases))}", "env")
         return self.databases[env]
 
-    def endpoint(self, op: Operation) -> Callable[[Request], Awaitable[Response]]:
+    def endpoint(self, op: Operation, limit: int | None = None) -> Callable[[Request], Awaitable[Response]]:
+        """`limit`: the largest body (default --max-body-bytes)."""
+        most = limit or self.settings.max_body_bytes
+
         async def run(request: Request) -> Response:
-            refused = denied(self.settings, request)
-            if refused is not None:
-                return refused
-            raw = await request.body()
+            try:
+                guard.check_access(self.settings, request)
+                guard.check_cross_site(request)
+                raw = await guard.read_body(request, most)
+            except guard.Refusal as exc:
+                return problem(exc.status, str(exc), exc.field)
             try:
                 call = Call(
                     self.env_db(request.query_params),
@@ -145,7 +122,7 @@ class ControlPlane:
                     request.path_params,
                     raw,
                     self.settings,
-                    request.headers.get("content-type", "").split(";")[0].strip().lower(),
+                    guard.media_type(request),
                 )
                 result = await anyio.to_thread.run_sync(op, call)
             except BadInput as exc:
@@ -171,7 +148,7 @@ class ControlPlane:
             Route("/snapshots/{name}", e(export_snapshot), methods=["GET"]),
             Route("/snapshots/{name}", e(delete_snapshot), methods=["DELETE"]),
             Route("/state", e(export_state), methods=["GET"]),
-            Route("/state", e(import_state), methods=["PUT"]),
+            Route("/state", e(import_state, self.settings.max_import_bytes), methods=["PUT"]),
             Route("/users", e(list_users), methods=["GET"]),
             Route("/users", e(create_user), methods=["POST"]),
             Route("/users/{username}", e(update_user), methods=["PATCH"]),
@@ -331,10 +308,15 @@ def import_state(call: Call) -> Any:
             rows = snapshots.check(call.json())
     except snapshots.SnapshotError as exc:
         raise BadInput(str(exc), exc.field) from None
-    with call.db.writing() as session:
-        snapshots.load(session.connection(), rows)
-        if call.params.get("save"):
-            snapshots.save(session, _name(call.params["save"]), call.db.env)
+    try:
+        with call.db.writing() as session:
+            snapshots.load(session.connection(), rows)
+            if call.params.get("save"):
+                snapshots.save(session, _name(call.params["save"]), call.db.env)
+    except (IntegrityError, DataError) as exc:  # what only this database refuses: nothing changed
+        raise BadInput(
+            f"the import does not fit the database: {str(exc.orig).splitlines()[0]}", "tables"
+        ) from None
     return {"imported": sum(len(r) for r in rows.values()), "env": call.db.env}
 
 
@@ -528,7 +510,7 @@ def place_call(call: Call) -> Any:
     it: `{"link_id", "from"? ("" = withheld; with "api": the click-to-call destination), "digits"?
     (["1", "2"] or "1,2": keys per menu attempt), "api"? (false), "variables"? ({name: value}),
     "seed"?, "user"?}` → 201 `{"call_id", "cdr", "trace"}`."""
-    from mock_iovox.calls import engine, simulate
+    from mock_iovox.calls import engine, httpsend, simulate
 
     data = call.obj()
     unknown = sorted(set(data) - {"link_id", "from", "digits", "api", "variables", "seed", "user"})
@@ -569,7 +551,10 @@ def place_call(call: Call) -> Any:
         except simulate.SimulateError as exc:
             raise BadInput(str(exc), "link_id") from None
         cdr = simulate.cdr_json(outcome)
-        return 201, {"call_id": outcome.call_id, "cdr": cdr, "trace": outcome.trace}
+        jobs = httpsend.take(session)
+    # the flow's httpRequest rules go out after the commit, with the write lock released
+    trace = httpsend.run_now(jobs, outcome.trace)
+    return 201, {"call_id": outcome.call_id, "cdr": cdr, "trace": trace}
 
 
 def seed_calls(call: Call) -> Any:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:  # imported when a client is made: the server imports this mod
 
 #: the header carrying the admin key (mock_iovox/admin/api.py)
 HEADER = "x-mock-admin-key"
+#: sent with every request: a header a web page cannot add cross-site without a preflight, so the
+#: server knows a POST comes from a client like this one (mock_iovox/admin/guard.py)
+REQUEST_HEADER = "x-requested-with"
+REQUEST_HEADER_VALUE = "mock-iovox"
 
 
 class ControlError(RuntimeError):
@@ -37,7 +41,7 @@ class Control:
     ) -> None:
         self.env = env
         self._own = client is None
-        headers = {HEADER: admin_key} if admin_key else {}
+        headers = {REQUEST_HEADER: REQUEST_HEADER_VALUE, **({HEADER: admin_key} if admin_key else {})}
         if client is None:
             import httpx
 

@@ -18,39 +18,29 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Date,
-    DateTime,
-    LargeBinary,
     Table,
     column,
     create_engine,
     delete,
     insert,
-    inspect,
     select,
     text,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import table as table_clause
 
 import mock_iovox.db  # noqa: F401  (registers every table)
+from mock_iovox.admin import validate
 from mock_iovox.admin.store import DirtyTable, Snapshot
+from mock_iovox.admin.validate import SnapshotError as SnapshotError
 from mock_iovox.clock import system_now
+from mock_iovox.db import call_days
 from mock_iovox.db.accounts import MockMeta
 from mock_iovox.db.base import Base
 from mock_iovox.db.engine import Database
 from mock_iovox.db.generations import AUTH_GENERATION, FAULTS, GENERATION
 
 FORMAT = "mock-iovox-snapshot"
-
-
-class SnapshotError(ValueError):
-    """A snapshot that cannot be loaded; `field` names the offending part."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def schema_version() -> str:
@@ -86,20 +76,9 @@ def dump(conn: Connection, env: str) -> dict[str, Any]:
     return {"format": FORMAT, "schema": schema_version(), "env": env, "tables": tables}
 
 
-def _decoders(table: Table) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for col in table.columns:
-        if isinstance(col.type, DateTime):
-            out[col.name] = datetime.fromisoformat
-        elif isinstance(col.type, Date):
-            out[col.name] = date.fromisoformat
-        elif isinstance(col.type, LargeBinary):
-            out[col.name] = base64.b64decode
-    return out
-
-
-def check(data: Any) -> dict[str, list[dict[str, Any]]]:
-    """Validate a dumped snapshot (all of it, before anything is written); rows ready to insert."""
+def check(data: Any, smoke: bool = True) -> dict[str, list[dict[str, Any]]]:
+    """Validate a dumped snapshot (all of it, before anything is written: admin/validate.py); rows
+    ready to insert. `smoke`: also load them in a scratch database and read them back."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SnapshotError(f"not a mock-iovox snapshot: 'format' must be {FORMAT!r}", "format")
     if data.get("schema") != schema_version():
@@ -111,34 +90,20 @@ def check(data: Any) -> dict[str, list[dict[str, Any]]]:
     tables = data.get("tables")
     if not isinstance(tables, dict):
         raise SnapshotError("'tables' must be an object", "tables")
+    known = _tables()
+    unknown = sorted(set(tables) - {t.name for t in known})
+    if unknown:
+        raise SnapshotError(f"tables.{unknown[0]} is not a table of this schema", f"tables.{unknown[0]}")
     out: dict[str, list[dict[str, Any]]] = {}
-    for table in _tables():
-        entry = tables.get(table.name, {"columns": [], "rows": []})
-        where = f"tables.{table.name}"
-        if not isinstance(entry, dict):
-            raise SnapshotError(f"{where} must be an object", where)
-        columns, rows = entry.get("columns"), entry.get("rows")
-        known = {c.name for c in table.columns}
-        if not isinstance(columns, list) or not set(columns) <= known:
-            raise SnapshotError(f"{where}.columns must list columns of {table.name}", f"{where}.columns")
-        if not isinstance(rows, list):
-            raise SnapshotError(f"{where}.rows must be a list", f"{where}.rows")
-        known_decoders = _decoders(table)
-        decoders: list[Any] = [known_decoders.get(name) for name in columns]
-        ready = []
-        for n, row in enumerate(rows):
-            if not isinstance(row, list) or len(row) != len(columns):
-                raise SnapshotError(f"{where}.rows[{n}] must have {len(columns)} values", f"{where}.rows")
-            try:
-                ready.append(
-                    {
-                        columns[i]: (decoders[i](v) if decoders[i] and v is not None else v)
-                        for i, v in enumerate(row)
-                    }
-                )
-            except (ValueError, TypeError) as exc:
-                raise SnapshotError(f"{where}.rows[{n}]: {exc}", f"{where}.rows") from exc
-        out[table.name] = ready
+    for table in known:
+        if table.name not in tables:
+            raise SnapshotError(f"tables.{table.name} is missing", f"tables.{table.name}")
+        out[table.name] = validate.table_rows(table, tables[table.name])
+    out["mock_meta"] = [r for r in out.get("mock_meta", []) if r["key"] not in COUNTERS]
+    validate.check_meta(out["mock_meta"])
+    validate.check_keys(known, out)
+    if smoke:
+        validate.smoke_read(known, out, load)
     return out
 
 
@@ -371,7 +336,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def to_sqlite(data: dict[str, Any]) -> bytes:
     """An export as a SQLite file: the vendor tables plus `mock_snapshot` (format, schema, env)."""
-    rows = check(data)
+    rows = check(data, smoke=False)  # our own export: the load below is its smoke test
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "snapshot.sqlite3"
         engine = create_engine(f"sqlite:///{path}")
@@ -384,44 +349,18 @@ def to_sqlite(data: dict[str, Any]) -> bytes:
                         text("INSERT INTO mock_snapshot VALUES (:k, :v)"), {"k": key, "v": data.get(key)}
                     )
                 load(conn, rows)
+                # tables only: an upload with a trigger or a view is refused (admin/validate.py)
+                call_days.drop_triggers(conn)
         finally:
             engine.dispose()
         return path.read_bytes()
 
 
 def from_sqlite(blob: bytes) -> dict[str, Any]:
-    """A SQLite export back in the JSON form (for `check`)."""
+    """A SQLite export back in the JSON form (for `check`): read-only, bounded, tables only."""
     if not blob.startswith(_SQLITE_MAGIC):
         raise SnapshotError("the body is not a SQLite file", "body")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "snapshot.sqlite3"
         path.write_bytes(blob)
-        engine = create_engine(f"sqlite:///{path}")
-        try:
-            with engine.connect() as conn:
-                try:
-                    info: dict[str, Any] = {
-                        str(k): v for k, v in conn.execute(text("SELECT key, value FROM mock_snapshot")).all()
-                    }
-                except DBAPIError:
-                    raise SnapshotError(
-                        "not a mock-iovox snapshot: no mock_snapshot table", "format"
-                    ) from None
-                present = set(inspect(conn).get_table_names())
-                tables: dict[str, Any] = {}
-                for table in _tables():
-                    if table.name in present:
-                        tables[table.name] = {
-                            "columns": [c.name for c in table.columns],
-                            "rows": [[_encode(v) for v in row] for row in conn.execute(select(table)).all()],
-                        }
-        except DBAPIError as exc:
-            raise SnapshotError(f"unreadable SQLite snapshot: {exc.orig}", "body") from None
-        finally:
-            engine.dispose()
-    return {
-        "format": info.get("format"),
-        "schema": info.get("schema"),
-        "env": info.get("env"),
-        "tables": tables,
-    }
+        return validate.read_sqlite(path, _tables(), _encode)

@@ -1,13 +1,15 @@
 """The demo dashboard under /__mock__/ui: server-rendered (Starlette + Jinja2 templates beside this
 module), no script, no CDN, no build step.
 
-Access is the control plane's (mock_iovox/admin/api.py): loopback, or the admin key, which a browser
-may give once as `?key=…` (it is then kept in a cookie for the session).
+Access is the control plane's (mock_iovox/admin/guard.py): loopback, or the admin key, which a
+browser gives once in the login form (`/__mock__/ui/login`) for a session cookie scoped to
+/__mock__. Every form carries a CSRF token (double submit: the same random value in a SameSite=Strict
+cookie and in a hidden field).
 """
 
 from __future__ import annotations
 
-import hmac
+import json
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,13 +19,14 @@ import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
-from mock_iovox.admin import journal
-from mock_iovox.admin.api import ControlPlane, denied, problem
-from mock_iovox.calls import engine, simulate
+from mock_iovox.admin import guard, journal
+from mock_iovox.admin.api import ControlPlane, problem
+from mock_iovox.admin.client import HEADER
+from mock_iovox.calls import engine, httpsend, simulate
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
 from mock_iovox.db.engine import Database
@@ -31,7 +34,9 @@ from mock_iovox.db.engine import Database
 if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
 
-COOKIE = "mock_iovox_admin_key"
+BASE = guard.COOKIE_PATH
+#: largest dashboard form (or session request) body, in bytes
+FORM_BYTES = 64 * 1024
 RECENT_CALLS = 20
 RECENT_REQUESTS = 20
 
@@ -50,12 +55,13 @@ class Dashboard:
         self.settings = plane.settings
 
     def _refused(self, request: Request) -> Response | None:
-        key = self.settings.admin_key
-        if key:
-            given = request.query_params.get("key") or request.cookies.get(COOKIE, "")
-            if given and hmac.compare_digest(given.encode(), key.encode()):
-                return None
-        return denied(self.settings, request)
+        try:
+            guard.check_access(self.settings, request)
+        except guard.Refusal as exc:
+            if self.settings.admin_key and request.method == "GET":  # a browser: to the login form
+                return RedirectResponse(f"{BASE}/ui/login", status_code=303)
+            return problem(exc.status, str(exc), exc.field)
+        return None
 
     def _db(self, request: Request) -> Database | Response:
         env = request.query_params.get("env") or next(
@@ -71,19 +77,86 @@ class Dashboard:
         return refused if refused is not None else self._db(request)
 
     def _page(self, request: Request, name: str, context: dict[str, Any]) -> Response:
+        token, new = guard.csrf_token(request)
         response = templates().TemplateResponse(
             request,
             name,
-            {"base": "/__mock__", "environments": sorted(self.plane.databases), **context},
+            {
+                "base": BASE,
+                "environments": sorted(self.plane.databases),
+                "csrf": token,
+                "csrf_field": guard.CSRF_FIELD,
+                **context,
+            },
         )
-        key = request.query_params.get("key")
-        if (
-            key
-            and self.settings.admin_key
-            and hmac.compare_digest(key.encode(), self.settings.admin_key.encode())
-        ):
-            response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=True)
+        if new:
+            guard.set_cookie(response, self.settings, guard.CSRF_COOKIE, token, None)
         return response
+
+    async def _form(self, request: Request) -> dict[str, str] | Response:
+        """A dashboard form's fields, once its origin and CSRF token are checked (bounded body)."""
+        try:
+            guard.check_cross_site(request, form=True)
+            raw = await guard.read_body(request, FORM_BYTES)
+            form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+            guard.check_csrf(request, form)
+        except guard.Refusal as exc:
+            return problem(exc.status, str(exc), exc.field)
+        return form
+
+    async def login_page(self, request: Request) -> Response:
+        return self._page(request, "login.html", {"env": "", "clock": None, "failed": False})
+
+    async def login(self, request: Request) -> Response:
+        """The admin key, once, for a session cookie: the login form (urlencoded, CSRF token) or a
+        client (JSON `{"key": …}` or the X-Mock-Admin-Key header)."""
+        if not self.settings.admin_key:
+            return problem(400, "no admin key is configured: there is no session to open", "key")
+        is_form = guard.media_type(request) == "application/x-www-form-urlencoded"
+        if is_form:
+            form = await self._form(request)
+            if isinstance(form, Response):
+                return form
+            given = form.get("key", "")
+        else:
+            try:
+                guard.check_cross_site(request)
+                raw = await guard.read_body(request, FORM_BYTES)
+            except guard.Refusal as exc:
+                return problem(exc.status, str(exc), exc.field)
+            given = request.headers.get(HEADER, "")
+            if not given and raw.strip():
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    return problem(400, "the body is not JSON", "body")
+                given = str(data.get("key", "")) if isinstance(data, dict) else ""
+        if not guard.key_matches(self.settings, given):
+            if is_form:
+                page = self._page(request, "login.html", {"env": "", "clock": None, "failed": True})
+                page.status_code = 401
+                return page
+            return problem(401, "admin key wrong: give the server's --admin-key", "key")
+        answer: Response = (
+            RedirectResponse(f"{BASE}/ui", status_code=303)
+            if is_form
+            else Response(
+                json.dumps({"session": "open", "expires_in": guard.SESSION_SECONDS}),
+                media_type="application/json",
+            )
+        )
+        session = guard.new_session(self.settings.admin_key)
+        guard.set_cookie(answer, self.settings, guard.SESSION_COOKIE, session, guard.SESSION_SECONDS)
+        return answer
+
+    async def logout(self, request: Request) -> Response:
+        try:
+            guard.check_cross_site(request)
+        except guard.Refusal as exc:
+            return problem(exc.status, str(exc), exc.field)
+        answer = Response(json.dumps({"session": "closed"}), media_type="application/json")
+        guard.set_cookie(answer, self.settings, guard.SESSION_COOKIE, "", 0)
+        return answer
 
     async def dashboard(self, request: Request) -> Response:
         db = self._allowed_db(request)
@@ -116,7 +189,9 @@ class Dashboard:
         db = self._allowed_db(request)
         if isinstance(db, Response):
             return db
-        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        form = await self._form(request)
+        if isinstance(form, Response):
+            return form
         req = engine.CallRequest(
             link_id=form.get("link_id", "").strip(),
             number=form.get("from", "").strip(),
@@ -127,7 +202,9 @@ class Dashboard:
         def place() -> dict[str, Any]:
             with db.writing() as session:
                 outcome = simulate.place(session, req)
-                return {"cdr": simulate.cdr_json(outcome), "trace": outcome.trace}
+                cdr = simulate.cdr_json(outcome)
+                jobs = httpsend.take(session)
+            return {"cdr": cdr, "trace": httpsend.run_now(jobs, outcome.trace)}
 
         try:
             placed = await anyio.to_thread.run_sync(place)
@@ -140,6 +217,9 @@ class Dashboard:
         return [
             Route("/ui", self.dashboard, methods=["GET"]),
             Route("/ui/call", self.place_call, methods=["POST"]),
+            Route("/ui/login", self.login_page, methods=["GET"]),
+            Route("/session", self.login, methods=["POST"]),
+            Route("/session", self.logout, methods=["DELETE"]),
             Route("/ui/journal", self.journal_page, methods=["GET"]),
             Route("/ui/recordings/{pk:int}.mp3", self.recording, methods=["GET"]),
         ]

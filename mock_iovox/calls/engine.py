@@ -20,8 +20,8 @@ How a call goes (the guesses are listed in the Calling.initiateCall catalogue en
   rules. call: the destination (the rule, the link's `?` values or the call variables, or the named
   contact's phone) rings as calls/magic.py says; a matching callEvent runs its rules; an answered call
   ends the flow once its handler is done, an unanswered one goes on with the next rule. voicemail:
-  records a message (ends the call). sendSMS / call alerts: the outbox. httpRequest: a real request
-  to loopback URLs only (calls/outbox.py).
+  records a message (ends the call). sendSMS / call alerts: the outbox. httpRequest: queued in the
+  outbox and sent after the call commits, under the outbound policy (calls/httpsend.py).
 * At most MAX_STEPS rules (menu attempts included) run: a flow that would go on ends there as the
   caller hanging up (`CANCELLED`).
 """
@@ -35,12 +35,13 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from mock_iovox.calls import magic, numbers, outbox, traffic
+from mock_iovox.calls import httpsend, magic, numbers, outbox, traffic
 from mock_iovox.calls.generate import CALL_ID_BASE, next_pk
 from mock_iovox.calls.outcomes import NO_RULES_SET, NUMBER_ON_HOLD
 from mock_iovox.db import Call, CallFlow, Contact, Link, LinkRuleValue, Node, VoxNumber
@@ -445,16 +446,17 @@ class _Walk:
         self.note(rule, f"SMS to {to or '(nobody)'} in the outbox")
 
     def rule_httprequest(self, rule: Rule) -> None:
+        """Recorded as queued and sent once the call's transaction has committed (calls/httpsend.py,
+        through the outbound policy): never while the call holds the database."""
         url = rule.attrs.get("url", "")
-        method = (rule.attrs.get("method") or "GET").upper()
+        method = "POST" if (rule.attrs.get("method") or "GET").upper() == "POST" else "GET"
         data = {
             "call_id": self.call_id,
             "link_id": self.setup.link.link_id,
             "caller": self.setup.origin,
             "rule_id": rule.id,
         }
-        status = outbox.http_request(url, method, data)
-        outbox.add(
+        row = outbox.add(
             self.session,
             self.account_pk,
             outbox.HTTP,
@@ -463,10 +465,20 @@ class _Walk:
             recipient=url,
             subject=method,
             body=json.dumps(data, sort_keys=True),
-            status=status,
+            status=httpsend.QUEUED,
         )
         self.elapsed += 1
-        self.note(rule, f"{method} {url}: {status}")
+        self.note(rule, f"{method} {url}: {httpsend.PENDING}")
+        job = httpsend.Job(
+            httpsend.engine_of(self.session),
+            row.pk,
+            self.call_id,
+            url,
+            method,
+            urlencode(data),
+            self.trace[-1],
+        )
+        httpsend.queue(self.session, job)
 
 
 # --------------------------------------------------------------------------------------------------

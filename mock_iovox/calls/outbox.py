@@ -1,16 +1,12 @@
 """The per-environment outbox: SMS (SMS.sendSms and the flow's sendSMS rule), call alerts and
-voicemail e-mails land here instead of leaving the machine; httpRequest rules are made for real only
-to loopback addresses (127.0.0.0/8, ::1, localhost), with a short timeout, and recorded here too.
+voicemail e-mails land here instead of leaving the machine; httpRequest rules are recorded here
+too, and sent after the call commits under the outbound policy (calls/httpsend.py, outbound.py).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import urllib.error
-import urllib.request
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +15,6 @@ from mock_iovox.db.calls import OutboxMessage
 
 SMS, CALL_ALERT, VOICEMAIL, HTTP = "sms", "call_alert", "voicemail", "http"
 QUEUED = "queued"
-#: seconds an httpRequest rule may take
-HTTP_TIMEOUT = 2.0
 
 
 def add(
@@ -83,47 +77,3 @@ def outbox_messages(
         }
         for r in rows
     ]
-
-
-def is_loopback(url: str) -> bool:
-    """Whether the URL's host is this machine (the only place an httpRequest rule may reach)."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead off the machine: it is answered as it stands instead."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-#: no proxies (the environment's would see loopback traffic), no redirects
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
-
-
-def http_request(url: str, method: str, data: dict[str, str]) -> str:
-    """Make the request when the URL is loopback; the status as recorded in the outbox."""
-    if urlsplit(url).scheme not in ("http", "https") or not is_loopback(url):
-        return "skipped: not a loopback URL"
-    encoded = urlencode(data)
-    if method.upper() == "POST":
-        req = urllib.request.Request(url, data=encoded.encode(), method="POST")
-    else:
-        sep = "&" if urlsplit(url).query else "?"
-        req = urllib.request.Request(url + (sep + encoded if encoded else ""), method="GET")
-    try:
-        with _OPENER.open(req, timeout=HTTP_TIMEOUT) as resp:
-            return f"HTTP {resp.status}"
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:
-        return f"error: {type(exc).__name__}"

@@ -23,6 +23,11 @@ NAME_MAX_LENGTH = 100
 #: longest notes and rule id stored (call_flows.notes, link_rule_values.rule_id)
 NOTES_MAX_LENGTH = 1000
 RULE_ID_MAX_LENGTH = 255
+#: bounds of one flow document (issue 25; the vendor's are not known): rules in all (nested ones
+#: included), rules nested in rules (menus in menus), and the size of its elements and attributes
+MAX_RULES = 250
+MAX_RULE_DEPTH = 8
+MAX_FLOW_BYTES = 256 * 1024
 
 #: errors of a call-flow XML document (createCallFlow page; the list is cut after these)
 FLOW_XML_ERRORS = {
@@ -48,6 +53,9 @@ FLOW_XML_ERRORS = {
     "rule_id_too_long": "Rule ID too long",
     "element_invalid": "Element {value} of Rule {rule} Invalid",
     "sound_file_not_found": "Sound File {value} does not exist",
+    "too_many_rules": "Too Many Rules: a CallFlow may have at most {max} rules",
+    "rules_too_deep": "Rules nested too deep: at most {max} levels",
+    "flow_too_large": "CallFlow too large: at most {max} bytes",
 }
 FLOW_XML_GUESSES = (
     f"CallFlow Name too long above {NAME_MAX_LENGTH} characters (the vendor limit is unknown); "
@@ -60,6 +68,10 @@ FLOW_XML_GUESSES = (
     "values, other missing mandatory attributes (`<attribute> Empty`, after the documented "
     "`destinationPhoneNumber Empty`), sound files that do not exist (`Sound File group|label does "
     "not exist`) and several <callFlow> elements are invented.",
+    f"A flow has at most {MAX_RULES} rules (nested ones included), nested at most {MAX_RULE_DEPTH} "
+    f"rules deep, and its elements and attributes come to at most {MAX_FLOW_BYTES} bytes; beyond, "
+    "`Too Many Rules: …`, `Rules nested too deep: …`, `CallFlow too large: …` (invented texts; the "
+    "vendor's limits are not known, a flow of the vendor's editor has tens of rules).",
     "A message element with no sound file, a play rule with none, and a voicemail without "
     "voicemailMessage are `Message empty`; each distinct problem is reported once.",
     "`?` is accepted only where a per-link value can fill it: call destinationPhoneNumber/"

@@ -42,6 +42,9 @@ SOUND_FILE_GUESSES = (
     "sound_file must be base64 (`Sound File x of y Invalid` otherwise, invented) of real MP3 or WAV "
     "audio with a length, checked with mutagen (`Sound File x of y is not an MP3 or WAV file`, "
     "invented).",
+    "Audio a call can play (mock_iovox/domain/soundfiles.py; the vendor's limits beyond 5 MB are unknown): "
+    "at most 8 channels, 8,000 to 192,000 samples a second, at most 3 hours long, and a WAV's RIFF "
+    "and chunk sizes within the bytes sent; otherwise `… is not an MP3 or WAV file`.",
     "An empty sound_group is the account's default group `\"\"` (the call-flow XML's "
     '`soundGroup=""`); groups SYSTEM and IOVOX and any group with `;`, `,` or `|` are Forbidden.',
     "A sound_label with `;`, `,` or `|` is `Sound Label x of y Invalid` (invented): it could not be "

@@ -37,7 +37,8 @@ def call_command(
 ) -> None:
     """Place a call to a link (as a caller dialling its VoxNumber, or a click-to-call with --api)
     and print the CDR id and the trace of the rules it ran."""
-    from mock_iovox.calls import engine, simulate
+    from mock_iovox import outbound
+    from mock_iovox.calls import engine, httpsend, simulate
     from mock_iovox.fakes.fixtures import prepare
     from mock_iovox.server.app import open_databases
 
@@ -53,6 +54,7 @@ def call_command(
         seed=seed,
     )
     settings = settings_from(**flags)
+    outbound.configure(settings)
     databases = open_databases(settings)
     prepare(settings, databases)
     try:
@@ -62,7 +64,8 @@ def call_command(
             except simulate.SimulateError as exc:
                 raise click.ClickException(str(exc)) from None
             cdr = simulate.cdr_json(outcome)
-            trace = outcome.trace
+            jobs = httpsend.take(session)
+        trace = httpsend.run_now(jobs, outcome.trace)  # after the commit: the database is free
     finally:
         for database in databases.values():
             database.dispose()

@@ -25,6 +25,12 @@ from mock_iovox.server import certs
 from mock_iovox.settings import ENV_PREFIX, parse_networks
 
 
+def _outbound_entry(value: str) -> None:
+    from mock_iovox.outbound import parse_entry
+
+    parse_entry(value)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mock-iovox")
 def main() -> None:
@@ -82,6 +88,12 @@ def main() -> None:
     help="Largest request body accepted.  [default: 20 MiB]",
 )
 @option(
+    "--max-import-bytes",
+    var="MAX_IMPORT_BYTES",
+    type=click.IntRange(min=1024),
+    help="Largest state import (PUT /__mock__/state) accepted.  [default: 128 MiB]",
+)
+@option(
     "--insecure",
     var="INSECURE",
     is_flag=True,
@@ -107,6 +119,16 @@ def main() -> None:
     help="Key for the /__mock__ control plane (header X-Mock-Admin-Key); without one, loopback callers only.",
 )
 @option(
+    "--outbound-allow",
+    "outbound_allow",
+    var="OUTBOUND_ALLOW",
+    multiple=True,
+    type=CommaList(_outbound_entry, "HOST[:PORT], IP[:PORT] or a CIDR range"),
+    help="Where the mock's own requests (purchase callbacks, httpRequest rules) may go: HOST[:PORT], "
+    "IP[:PORT] or CIDR (repeatable; the variable: a comma list). The mock's own ports are always "
+    "refused.  [default: loopback]",
+)
+@option(
     "--journal-size",
     var="JOURNAL_SIZE",
     type=click.IntRange(min=0),
@@ -124,6 +146,7 @@ def serve(**flags: Any) -> None:
 
     flags["cert_names"] = tuple(flags.get("cert_names") or ()) or None
     proxies = flags.pop("trusted_proxies", ()) or ()
+    flags["outbound_allow"] = tuple(flags.get("outbound_allow") or ()) or None
     settings = settings_from(**flags)
     if proxies:
         settings = settings.with_overrides(trusted_proxies=parse_networks(list(proxies)))
@@ -134,6 +157,7 @@ def serve(**flags: Any) -> None:
     except serving.ListenError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
+        startup.check_access(settings)
         databases = startup.open_checked(settings)
         warnings = startup.prepare_checked(settings, databases)
     except startup.StartupError as exc:

@@ -34,6 +34,11 @@ RESERVED = re.compile(r"[;,|]")
 #: group names the mock keeps for itself (the vendor's forbidden groups are not known)
 SYSTEM_GROUPS = frozenset({"SYSTEM", "IOVOX"})
 _SPACE = re.compile(rb"\s+")
+#: what a sound file for calls can plausibly be (issue 25; the vendor's 5 MB aside, its limits are not
+#: known): channels, sample rates, and the length its headers may claim
+MAX_CHANNELS = 8
+SAMPLE_RATES = (8000, 192_000)
+MAX_SECONDS = 3 * 3600
 
 
 def decoded_size(text: str) -> int:
@@ -52,20 +57,46 @@ def decode_base64(text: str) -> bytes | None:
         return None
 
 
+def _wav_consistent(data: bytes) -> bool:
+    """The RIFF headers agree with the bytes there are: the RIFF and data sizes within the file,
+    channels and sample rate plausible (mutagen believes the sizes a file declares)."""
+    if len(data) < 12 or data[8:12] != b"WAVE" or int.from_bytes(data[4:8], "little") > len(data) - 8:
+        return False
+    at, fmt_ok, data_ok = 12, False, False
+    while at + 8 <= len(data):
+        chunk, size = data[at : at + 4], int.from_bytes(data[at + 4 : at + 8], "little")
+        if size > len(data) - at - 8:
+            return False
+        if chunk == b"fmt " and size >= 16:
+            channels = int.from_bytes(data[at + 10 : at + 12], "little")
+            rate = int.from_bytes(data[at + 12 : at + 16], "little")
+            fmt_ok = 1 <= channels <= MAX_CHANNELS and SAMPLE_RATES[0] <= rate <= SAMPLE_RATES[1]
+        elif chunk == b"data":
+            data_ok = True
+        at += 8 + size + (size & 1)
+    return fmt_ok and data_ok
+
+
 def sniff_audio(data: bytes) -> str | None:
-    """The content type of `data` if it is MP3 or WAV audio with a length, else None."""
+    """The content type of `data` if it is MP3 or WAV audio with a plausible length, channels and
+    sample rate (its declared sizes within the bytes there are), else None."""
     # imported at the first upload, not by every start (issue 13)
     from mutagen.mp3 import MP3
     from mutagen.wave import WAVE
 
-    parser: Any = WAVE if data[:4] == b"RIFF" else MP3
+    is_wav = data[:4] == b"RIFF"
+    if is_wav and not _wav_consistent(data):
+        return None
+    parser: Any = WAVE if is_wav else MP3
     try:
         info = parser(io.BytesIO(data)).info
     except Exception:  # any parser failure on untrusted bytes means "not audio"
         return None
-    if not info.length or info.length <= 0:
+    if not info.length or not 0 < info.length <= MAX_SECONDS:
         return None
-    return WAV_TYPE if parser is WAVE else MP3_TYPE
+    if not 1 <= getattr(info, "channels", 1) <= MAX_CHANNELS:
+        return None
+    return WAV_TYPE if is_wav else MP3_TYPE
 
 
 def group_forbidden(group: str) -> bool:

@@ -14,7 +14,14 @@ from functools import lru_cache
 from typing import Any
 
 from mock_iovox import xmlio
-from mock_iovox.catalog.callflow import NAME_MAX_LENGTH, NOTES_MAX_LENGTH, RULE_ID_MAX_LENGTH
+from mock_iovox.catalog.callflow import (
+    MAX_FLOW_BYTES,
+    MAX_RULE_DEPTH,
+    MAX_RULES,
+    NAME_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    RULE_ID_MAX_LENGTH,
+)
 from mock_iovox.flows.model import Branch, Flow, Message, Rule, SoundRef
 from mock_iovox.flows.vocabulary import (
     CALL_EVENT_ACTION,
@@ -222,9 +229,33 @@ def flow_elements(body: XNode, kinds: Collection[str]) -> list[XNode]:
     return [c for c in body.children if FLOW_ROOTS.get(c.tag) in kinds]
 
 
+def _bounds(element: XNode, rule_tags: Collection[str]) -> Problem | None:
+    """The first bound of a flow document it passes (rules, their depth, its size), if any; checked
+    before the document is read, so a huge one costs one walk."""
+    rules = size = deepest = 0
+    stack = [(element, 0)]
+    while stack:
+        node, depth = stack.pop()
+        size += len(node.tag) + len(node.text) + sum(len(k) + len(v) for k, v in node.attrib.items())
+        if node.tag in rule_tags:
+            rules, depth = rules + 1, depth + 1
+            deepest = max(deepest, depth)
+        if rules > MAX_RULES:
+            return Problem("too_many_rules", {"max": MAX_RULES})
+        if deepest > MAX_RULE_DEPTH:
+            return Problem("rules_too_deep", {"max": MAX_RULE_DEPTH})
+        if size > MAX_FLOW_BYTES:
+            return Problem("flow_too_large", {"max": MAX_FLOW_BYTES})
+        stack.extend((child, depth) for child in node.children)
+    return None
+
+
 def read_flow(element: XNode) -> Flow:
     """Validate one <callFlow>/<smsFlow>/<emailFlow> element; raises FlowError with every problem."""
     kind = FLOW_ROOTS[element.tag]
+    too_big = _bounds(element, RULES[kind])
+    if too_big is not None:
+        raise FlowError([too_big])
     reader = _Reader(kind, RULES[kind])
     name = element.attrib.get("name", "").strip()
     new_name = element.attrib.get("newName", "").strip()

@@ -3,8 +3,10 @@
 number of attempts and an exponential backoff; every attempt is logged in `callback_deliveries`,
 which keeps only the newest rows per order and per account.
 
-Delivery goes straight to the URL (no proxy from the environment), so a receiver on 127.0.0.1 works
-wherever the mock runs.
+Delivery goes through the outbound policy (mock_iovox/outbound.py): allowed destinations only
+(loopback by default, never the mock's own listeners), pinned to the address resolved once, no
+redirects followed, TIMEOUT_SECONDS in all per attempt. A refused destination is one attempt,
+logged with the policy's refusal, and not retried.
 """
 
 from __future__ import annotations
@@ -12,14 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from mock_iovox import clock
+from mock_iovox import clock, outbound
 from mock_iovox.db import effects
 from mock_iovox.db.numbering import CallbackDelivery
 
@@ -32,9 +32,6 @@ TIMEOUT_SECONDS = 5.0
 #: the delivery log keeps the newest rows: per order, and per account
 KEEP_PER_ORDER = 10
 KEEP_PER_ACCOUNT = 200
-#: deliveries running at once, whatever the number of orders
-_SLOTS = threading.BoundedSemaphore(8)
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
@@ -56,31 +53,20 @@ def schedule_after_commit(session: Session, job: Job) -> None:
     effects.after_commit(session, "a purchase callback", start)
 
 
-def _post(job: Job) -> tuple[int | None, str]:
-    request = urllib.request.Request(
-        job.url,
-        data=job.payload,
-        method="POST",
-        headers={"Content-Type": CONTENT_TYPE, "User-Agent": "mock-iovox callback"},
-    )
-    try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as resp:
-            return int(resp.status), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, str(reason)[:1000]
+def _post(job: Job) -> outbound.Result:
+    return outbound.send(job.url, "POST", job.payload, content_type=CONTENT_TYPE, timeout=TIMEOUT_SECONDS)
 
 
 def deliver(job: Job) -> None:
-    """POST until a 2xx answer or MAX_ATTEMPTS, logging each attempt. Never raises."""
+    """POST until a 2xx answer, a refusal of the outbound policy (it would refuse again) or
+    MAX_ATTEMPTS, logging each attempt. Never raises."""
     try:
-        with _SLOTS:
+        with outbound.SLOTS:
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                status, error = _post(job)
-                record(job, attempt, status, error)
-                if status is not None and 200 <= status < 300:
+                result = _post(job)
+                error = "" if result.ok else result.outcome
+                record(job, attempt, result.status, error)
+                if result.ok or result.outcome == outbound.REFUSED:
                     return
                 if attempt < MAX_ATTEMPTS:
                     time.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS)) - 1])

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_iovox import errors, xmlio
+from mock_iovox import errors, outbound, xmlio
 from mock_iovox.admin import journal
 from mock_iovox.admin.hooks import Before, Reply, VendorHooks, dropped
 from mock_iovox.catalog.model import Verb
@@ -272,6 +272,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     """The vendor API for the environments in `settings`; databases must already be prepared
     (schema + fixture: see mock_iovox.fakes.fixtures.prepare)."""
     dbs = dict(databases) if databases is not None else open_databases(settings)
+    outbound.configure(settings)  # where this process's own requests may go (its ports: never)
     dispatcher = Dispatcher(settings, dbs)
     # the control plane (mock_iovox/admin): faults before the dispatcher, the journal after it
     from mock_iovox.admin import control_routes

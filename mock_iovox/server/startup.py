@@ -39,6 +39,18 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def check_access(settings: Settings) -> None:
+    """`--trusted-proxy` without `--admin-key` does not start: every caller then reaches the server
+    through the proxy, often from loopback, which the control plane would trust (admin/guard.py).
+    A warning scrolls past in a container's log; a refusal is read before anyone is exposed."""
+    if settings.trusted_proxies and not settings.admin_key:
+        raise StartupError(
+            "--trusted-proxy needs --admin-key: behind a proxy every caller comes from the proxy's "
+            "address, so /__mock__ cannot tell this machine's callers from anyone else's",
+            True,
+        )
+
+
 def open_checked(settings: Settings) -> dict[str, Database]:
     """The databases of `settings`, engines created (nothing connected yet)."""
     source = "--database-url (MOCK_IOVOX_DATABASE_URL)" if settings.database_url else "--data-dir"
@@ -179,4 +191,4 @@ def _reached_by(settings: Settings, env: str) -> str:
     return "not reachable: every Host selects sandbox; add --default-env production to reach it"
 
 
-__all__ = ["StartupError", "banner", "open_checked", "prepare_checked"]
+__all__ = ["StartupError", "banner", "check_access", "open_checked", "prepare_checked"]
