@@ -38,7 +38,6 @@ COPY pyproject.toml README.md /tmp/src/
 COPY mock_iovox /tmp/src/mock_iovox
 RUN pip install --no-cache-dir --disable-pip-version-check --no-deps --no-build-isolation --no-index /tmp/src \
     && rm -rf /tmp/src
-COPY fixtures /app/fixtures
 WORKDIR /app
 
 # data (SQLite per environment) and certificates live in volumes and survive restarts
@@ -51,8 +50,7 @@ EXPOSE 444
 ENV MOCK_IOVOX_HOST=0.0.0.0 \
     MOCK_IOVOX_PORT=444 \
     MOCK_IOVOX_DATA_DIR=/app/data \
-    MOCK_IOVOX_CERTS_DIR=/app/certs \
-    MOCK_IOVOX_FIXTURE=/app/fixtures/default.yaml
+    MOCK_IOVOX_CERTS_DIR=/app/certs
 USER mockiovox
 
 # readiness: the server answers on its port (TLS or --insecure) and its databases answer
