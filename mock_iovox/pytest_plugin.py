@@ -95,6 +95,9 @@ class IovoxServer:
 
     def _learn_users(self, fixture: str | None) -> None:
         """The first user of each environment, key from the fixture (the server keeps only hashes)."""
+        # the handlers first: reading a fixture imports its sections, whose imports loop through
+        # flows.store and calls.engine unless the handlers are loaded (the lead's layer move ends it)
+        import mock_iovox.handlers  # noqa: F401
         from mock_iovox.fakes.fixtures import declared_users
         from mock_iovox.settings import DEFAULT_FIXTURE
 
@@ -159,12 +162,16 @@ def start_server(folder: Path, fixture: str | None = None, extra: tuple[str, ...
     url = f"https://localhost:{port}"
     try:
         server = _wait_for(proc, url, ca, key, folder, log)
-        server._learn_users(fixture)
-        return server
     except BaseException:
         proc.kill()
         proc.wait()
         raise
+    try:
+        server._learn_users(fixture)
+    except BaseException:
+        server.close()
+        raise
+    return server
 
 
 def _wait_for(
