@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mock_iovox import auth, xmlio
+from mock_iovox import auth, reqlog, xmlio
 from mock_iovox.admin import faults, journal
 from mock_iovox.admin.store import ensure
 from mock_iovox.db.engine import Database
@@ -142,7 +142,7 @@ def _fault_reply(fired: faults.Fired | None) -> Reply | None:
     return None  # latency only: the dispatcher answers
 
 
-class ConnectionDropped(Exception):
+class ConnectionDropped(reqlog.Deliberate):
     """Raised after the status line of a drop fault: the server closes the connection mid-answer."""
 
 

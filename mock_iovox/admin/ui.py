@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from mock_iovox import clock
 from mock_iovox.admin import journal
 from mock_iovox.admin.api import ControlPlane, denied, problem
+from mock_iovox.admin.refused import refusal_page
 from mock_iovox.calls import engine, simulate
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
@@ -55,7 +56,9 @@ class Dashboard:
             given = request.query_params.get("key") or request.cookies.get(COOKIE, "")
             if given and hmac.compare_digest(given.encode(), key.encode()):
                 return None
-        return denied(self.settings, request)
+        if denied(self.settings, request) is None:
+            return None
+        return refusal_page(self.settings, request)
 
     def _db(self, request: Request) -> Database | Response:
         env = request.query_params.get("env") or next(
