@@ -361,6 +361,15 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             body["problems"] = problems
         return Response(json.dumps(body), status_code=503 if problems else 200, media_type="application/json")
 
+    async def ca_certificate(_: Request) -> Response:
+        """The local CA's certificate (public, like the server's own): for CI services whose files
+        cannot be copied out (a GitLab service), fetched once with verification off, then trusted."""
+        ca = settings.certs_dir / "ca.crt"
+        if settings.insecure or not ca.is_file():
+            body = json.dumps({"error": "no CA here: the server runs without TLS (--insecure)"})
+            return Response(body, status_code=404, media_type="application/json")
+        return Response(ca.read_bytes(), media_type="application/x-pem-file")
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
@@ -374,6 +383,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     control = Starlette(
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
+            Route("/__mock__/ca.crt", ca_certificate, methods=["GET"]),
             Mount("/__mock__", routes=control_routes(settings, dbs)),
         ],
         middleware=[Middleware(FaultBarrier)],
