@@ -161,6 +161,7 @@ def test_each_recipe_names_the_command_that_checks_it() -> None:
         "MOCK_IOVOX_TEST_IMAGE=mock-iovox:test pytest tests/test_testcontainers.py",
         "pytest tests/test_packaging.py -k compose",
         "pytest tests/test_recipes.py",
+        "scripts/node-recipe-test",
     ):
         assert command in SECTION
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
