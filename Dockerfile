@@ -14,16 +14,17 @@ RUN if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
     fi
 
 # Dependencies only, at the versions of constraints.txt: code changes do not reinstall them.
-# This stage is not shipped, so the build-only CA certificates (docker/build-ca/) stay here.
+# This stage is not shipped, so the build-only CA certificates (docker/build-ca/) stay here. Where TLS
+# is inspected and none were given, docker/pip-install ends the failed build with the fix in one line.
 FROM python AS deps
 COPY docker/build-ca/ /tmp/build-ca/
-COPY pyproject.toml constraints.txt /tmp/lock/
+COPY pyproject.toml constraints.txt docker/pip-install /tmp/lock/
 RUN set -eu; \
     if ls /tmp/build-ca/*.crt >/dev/null 2>&1; then cat /tmp/build-ca/*.crt >/tmp/ca.pem; export PIP_CERT=/tmp/ca.pem; fi; \
     python3 -c "import tomllib; p = tomllib.load(open('/tmp/lock/pyproject.toml', 'rb'))['project']; \
 print('\n'.join(p['dependencies'] + p['optional-dependencies']['postgres'] + ['setuptools']))" >/tmp/lock/requirements.txt; \
     python3 -m venv /opt/mock-iovox; \
-    /opt/mock-iovox/bin/pip install --no-cache-dir --disable-pip-version-check \
+    PIP=/opt/mock-iovox/bin/pip sh /tmp/lock/pip-install --no-cache-dir --disable-pip-version-check \
       -c /tmp/lock/constraints.txt -r /tmp/lock/requirements.txt
 
 FROM python
@@ -38,7 +39,6 @@ COPY pyproject.toml README.md /tmp/src/
 COPY mock_iovox /tmp/src/mock_iovox
 RUN pip install --no-cache-dir --disable-pip-version-check --no-deps --no-build-isolation --no-index /tmp/src \
     && rm -rf /tmp/src
-COPY fixtures /app/fixtures
 WORKDIR /app
 
 # data (SQLite per environment) and certificates live in volumes and survive restarts
@@ -51,8 +51,7 @@ EXPOSE 444
 ENV MOCK_IOVOX_HOST=0.0.0.0 \
     MOCK_IOVOX_PORT=444 \
     MOCK_IOVOX_DATA_DIR=/app/data \
-    MOCK_IOVOX_CERTS_DIR=/app/certs \
-    MOCK_IOVOX_FIXTURE=/app/fixtures/default.yaml
+    MOCK_IOVOX_CERTS_DIR=/app/certs
 USER mockiovox
 
 # readiness: the server answers on its port (TLS or --insecure) and its databases answer

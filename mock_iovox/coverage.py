@@ -79,6 +79,8 @@ PROTOCOL_GUESSES = (
     "100 headers or 64 KiB of them → 431 `Request Header Fields Too Large: …`; an unparsable request → 400 "
     "`Bad Request: the HTTP request could not be parsed`; all as `<errors>`, then the connection closes. "
     "Headers must arrive within 10 s of connecting or of the previous response.",
+    "What browsers ask any site for on their own (`/favicon.ico`, `/robots.txt`, `/apple-touch-icon.png` "
+    "…) is answered 204 with no body, never authenticated, journaled or logged: it is no vendor request.",
     "Any HTTP verb reaches the API: one the method does not take (TRACE, PROPFIND …) → `Request Method must "
     "be X. Y attempted`.",
     "A text value of a body over 255 characters → `<Field> x of y too long` (notes, messages, CC lists "

@@ -159,12 +159,16 @@ def start_server(folder: Path, fixture: str | None = None, extra: tuple[str, ...
     url = f"https://localhost:{port}"
     try:
         server = _wait_for(proc, url, ca, key, folder, log)
-        server._learn_users(fixture)
-        return server
     except BaseException:
         proc.kill()
         proc.wait()
         raise
+    try:
+        server._learn_users(fixture)
+    except BaseException:
+        server.close()
+        raise
+    return server
 
 
 def _wait_for(

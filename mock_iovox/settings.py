@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("sandbox", "production")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# In a checkout the fixture sits beside the package; an installed copy (Docker) finds it in the
-# working directory.
-_CHECKOUT_FIXTURE = PROJECT_ROOT / "fixtures" / "default.yaml"
-DEFAULT_FIXTURE = _CHECKOUT_FIXTURE if _CHECKOUT_FIXTURE.exists() else Path("fixtures") / "default.yaml"
+
+
+def packaged_file(*parts: str) -> Path:
+    """A data file shipped inside the package (pyproject's package-data), as a path on disk.
+
+    Read through importlib.resources, so an installed wheel finds it whatever the current folder;
+    a zipped install gets a temporary copy that lives as long as the process."""
+    resource = files("mock_iovox").joinpath(*parts)
+    if isinstance(resource, Path):
+        return resource
+    stack = contextlib.ExitStack()
+    atexit.register(stack.close)
+    return stack.enter_context(as_file(resource))
+
+
+#: the demo fixture, package data (mock_iovox/fixtures/default.yaml)
+DEFAULT_FIXTURE = packaged_file("fixtures", "default.yaml")
 ENV_PREFIX = "MOCK_IOVOX_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 

@@ -36,3 +36,8 @@ def error_response(errs: Sequence[VendorError]) -> Outgoing:
 
 def internal_error() -> Outgoing:
     return error_response([VendorError(500, errors.INTERNAL)])
+
+
+class Deliberate(Exception):
+    """An exception raised on purpose to end a connection (a `drop` fault): logged as its request's
+    line only, never as a traceback (by the app, or by uvicorn: server/reqlog.py `QuietDeliberate`)."""

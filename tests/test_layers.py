@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "handlers",  # one module per vendor interface
         "domain calls flows numbering fakes",  # rules shared by interfaces; engine, flows, numbers, fixtures
         "context",  # what a handler sees
-        "catalog params payload wire xmlio errors auth settings outbound",  # the API as data, the wire, policy
+        "catalog params payload wire xmlio errors auth settings outbound",  # the API as data; the wire
         "db clock",  # storage: models, engines, generations, effects; the clock kept in it
         "__init__",
     )

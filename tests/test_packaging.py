@@ -3,13 +3,23 @@ Dockerfile's shape (dependencies before code, non-root, health check, build CA k
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
 import re
+import ssl
+import subprocess
+import sys
+import threading
 import tomllib
 from dataclasses import fields
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
+import certifi
 import yaml
 
+from mock_iovox.server import certs
 from mock_iovox.settings import PROJECT_ROOT, Settings
 
 
@@ -77,3 +87,38 @@ def test_compose_example_uses_the_image_volumes_and_real_settings() -> None:
     known = {f"MOCK_IOVOX_{f.name.upper()}" for f in fields(Settings)}
     assert set(server["environment"]) <= known
     assert compose["services"]["client"]["depends_on"]["mock-iovox"]["condition"] == "service_healthy"
+
+
+def test_image_build_behind_tls_inspection_fails_naming_the_fix(tmp_path: Path) -> None:
+    """docker/pip-install, as the Dockerfile runs it, against an index whose certificate no system CA
+    signed (what a TLS-inspecting proxy looks like to pip): the last line names docker/build-ca/."""
+    paths, _ = certs.ensure(tmp_path / "certs")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(paths.server_cert), str(paths.server_key))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PIP_")},
+            "PIP": str(Path(sys.executable).parent / "pip"),
+            "PIP_RETRIES": "0",
+            "PIP_CERT": certifi.where(),  # the public CAs only, as in the image's base
+        }
+        index = f"https://localhost:{server.server_address[1]}/simple/"
+        done = subprocess.run(
+            ["sh", str(PROJECT_ROOT / "docker" / "pip-install"), "--index-url", index, "no-such-package"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("mock-iovox build: pip could not verify the package index's TLS certificate")
+    assert "docker/build-ca/" in last and "scripts/docker-test" in last

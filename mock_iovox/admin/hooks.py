@@ -21,7 +21,7 @@ from mock_iovox.admin.store import ensure
 from mock_iovox.db.engine import Database
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings
-from mock_iovox.wire import Incoming, Outgoing, error_response, internal_error
+from mock_iovox.wire import Deliberate, Incoming, Outgoing, error_response, internal_error
 
 #: a "malformed" fault: an XML answer cut short
 MALFORMED_BODY = b'<?xml version="1.0" encoding="UTF-8"?>\n<response><result><node_id>'
@@ -142,7 +142,7 @@ def _fault_reply(fired: faults.Fired | None) -> Reply | None:
     return None  # latency only: the dispatcher answers
 
 
-class ConnectionDropped(Exception):
+class ConnectionDropped(Deliberate):
     """Raised after the status line of a drop fault: the server closes the connection mid-answer."""
 
 

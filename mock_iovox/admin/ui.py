@@ -26,6 +26,7 @@ from mock_iovox import clock
 from mock_iovox.admin import guard, journal
 from mock_iovox.admin.api import ControlPlane, problem
 from mock_iovox.admin.client import HEADER
+from mock_iovox.admin.refused import refusal_page
 from mock_iovox.calls import engine, httpsend, simulate
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
@@ -60,6 +61,8 @@ class Dashboard:
         except guard.Refusal as exc:
             if self.settings.admin_key and request.method == "GET":  # a browser: to the login form
                 return RedirectResponse(f"{BASE}/ui/login", status_code=303)
+            if request.method == "GET":  # a browser without a key to give: a page saying what to do
+                return refusal_page(self.settings, request)
             return problem(exc.status, str(exc), exc.field)
         return None
 

@@ -167,14 +167,29 @@ def serve(**flags: Any) -> None:
             certs.ensure(settings.certs_dir, settings.cert_names)
         except OSError as exc:
             raise click.ClickException(f"--certs-dir {settings.certs_dir}: {exc.strerror}") from exc
-    for line in startup.banner(settings, __version__, databases):
-        click.echo(line)
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+    _print_banner(settings, databases, warnings)
     try:
         serving.run(settings, databases)
     except serving.ListenError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _print_banner(settings: Any, databases: Any, warnings: list[str]) -> None:
+    """The start banner and start-up warnings: text, or in --log-format json one JSON line each
+    (so that `docker logs` is JSON throughout)."""
+    from mock_iovox.server import startup
+    from mock_iovox.server.reqlog import json_line
+
+    lines = startup.banner(settings, __version__, databases)
+    if settings.log_format == "json":
+        click.echo(json_line("info", lines[0], banner=[line.strip() for line in lines[1:]]))
+        for warning in warnings:
+            click.echo(json_line("warning", warning), err=True)
+        return
+    for line in lines:
+        click.echo(line)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.command("certs")

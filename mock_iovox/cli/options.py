@@ -88,7 +88,8 @@ def data_options(fn: Any) -> Any:
         "--fixture",
         var="FIXTURE",
         type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        help="YAML fixture loaded into an empty database.  [default: fixtures/default.yaml]",
+        help="YAML fixture loaded into an empty database.  [default: the demo fixture, "
+        "mock_iovox/fixtures/default.yaml]",
     )(fn)
     return fn
 

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_iovox import errors, outbound, xmlio
+from mock_iovox import auth, errors, outbound, xmlio
 from mock_iovox.admin import journal
 from mock_iovox.admin.hooks import Before, Reply, VendorHooks, dropped
 from mock_iovox.catalog.model import Verb
@@ -32,7 +32,7 @@ from mock_iovox.server import reqlog
 from mock_iovox.server.dispatch import ROUTES_KEPT, Admitted, Dispatcher
 from mock_iovox.server.threads import Batches, HandlerThreads
 from mock_iovox.settings import Settings, from_environ
-from mock_iovox.wire import Incoming, Outgoing, error_response, internal_error
+from mock_iovox.wire import Deliberate, Incoming, Outgoing, error_response, internal_error
 
 log = logging.getLogger("mock_iovox")
 
@@ -67,6 +67,8 @@ class FaultBarrier:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except Deliberate:
+            raise  # a drop fault: its request line says so; uvicorn closes the connection
         except Exception:
             log.exception("fault outside the dispatcher in %s %s", scope.get("method"), scope.get("path"))
             if started:
@@ -210,13 +212,37 @@ class VendorEndpoint:
                 out, body, journaled = await self.run(admitted, before, receive, note)
             reply = Reply(out, before.delay)
         else:
-            note.update(method=reqlog.method_label(incoming.path, incoming.query), status=reply.out.status)
+            self.note_fault_reply(incoming, before, reply, note)
+        if before.fired is not None:
+            note.update(fault_id=before.fired.id, fault_action=before.fired.action)
         if self.settings.journal_size > 0 and not journaled:
             row = hooks.row(before, incoming, body, reply)
             group = self.journals[db.env]
             if group is None or not await group.write(row):
                 await threads.run(hooks.write, db, row)
         return reply
+
+    def note_fault_reply(self, incoming: Incoming, before: Before, reply: Reply, note: reqlog.Note) -> None:
+        """The log line's fields for a request a fault answered (the dispatcher never saw it): who
+        asked, from where, and the fault's own message."""
+        peer = auth.client_ip(
+            incoming.peer, incoming.headers.get("x-forwarded-for"), self.settings.trusted_proxies
+        )
+        note.update(
+            env=before.db.env,
+            user=before.username or None,
+            ip=peer,
+            host=incoming.host or None,
+            method=reqlog.method_label(incoming.path, incoming.query),
+            status=reply.out.status,
+        )
+        fired = before.fired
+        if fired is not None and fired.action == "error" and fired.message:
+            note["errors"] = [fired.message]
+        elif fired is not None and fired.action == "internal":
+            note["errors"] = [errors.INTERNAL]
+        elif reply.drop:
+            note["reason"] = "drop fault: the connection was closed without an answer"
 
     async def run(
         self, admitted: Admitted, before: Before, receive: Receive, note: reqlog.Note
@@ -262,10 +288,45 @@ class MockApp:
         self.control = control
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith("/__mock__/"):
+        if scope["type"] != "http":
+            await self.control(scope, receive, send)  # the lifespan
+        elif scope["path"] in BROWSER_NOISE:
+            await send_out(send, NOTHING, False)
+        elif not scope["path"].startswith("/__mock__/"):
             await self.vendor(scope, receive, send)
         else:
-            await self.control(scope, receive, send)
+            await self.logged_control(scope, receive, send)
+
+    async def logged_control(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A /__mock__ request, and its log line (method, path, status, ms: reqlog.emit_control)."""
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.control(scope, receive, sending)
+        finally:
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            reqlog.emit_control(scope["method"], scope["path"], status, ms)
+
+
+#: what browsers ask any site for on their own (a dashboard view, a URL typed in): answered 204
+#: here, never a vendor request, never journaled (issue 21)
+BROWSER_NOISE = frozenset(
+    {
+        "/favicon.ico",
+        "/apple-touch-icon.png",
+        "/apple-touch-icon-precomposed.png",
+        "/robots.txt",
+        "/.well-known/appspecific/com.chrome.devtools.json",
+    }
+)
+NOTHING = Outgoing(204)
 
 
 def create_app(settings: Settings, databases: Mapping[str, Database] | None = None) -> MockApp:
@@ -297,6 +358,15 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             body["problems"] = problems
         return Response(json.dumps(body), status_code=503 if problems else 200, media_type="application/json")
 
+    async def ca_certificate(_: Request) -> Response:
+        """The local CA's certificate (public, like the server's own): for CI services whose files
+        cannot be copied out (a GitLab service), fetched once with verification off, then trusted."""
+        ca = settings.certs_dir / "ca.crt"
+        if settings.insecure or not ca.is_file():
+            body = json.dumps({"error": "no CA here: the server runs without TLS (--insecure)"})
+            return Response(body, status_code=404, media_type="application/json")
+        return Response(ca.read_bytes(), media_type="application/x-pem-file")
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
@@ -310,6 +380,7 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
     control = Starlette(
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
+            Route("/__mock__/ca.crt", ca_certificate, methods=["GET"]),
             Mount("/__mock__", routes=control_routes(settings, dbs)),
         ],
         middleware=[Middleware(FaultBarrier)],

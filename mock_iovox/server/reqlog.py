@@ -3,18 +3,28 @@
 The dispatcher fills one plain dict per request (`Note`): environment, username, client IP,
 `Interface.method`, status, the vendor error strings and, for a 401, the reason that the wire never
 reveals. The HTTP layer adds the duration and emits it on the `mock_iovox.requests` logger: INFO for
-successes, WARNING for refused requests, ERROR with the traceback for faults (500).
+successes, WARNING for refused requests and for requests a fault rule fired on (its id, action and
+message), ERROR with the traceback for faults (500). A `drop` fault is that one line: the exception
+that closes its connection (`Deliberate`) is never logged with a traceback.
+
+Control-plane requests (/__mock__) get a line of their own on `mock_iovox.control`: method, path,
+status, milliseconds; INFO for the ones that change something, DEBUG for reads (the dashboard's
+pages, Docker's health checks every few seconds).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 from datetime import UTC, datetime
 from typing import Any
 
+from mock_iovox.wire import Deliberate
+
 REQUESTS = logging.getLogger("mock_iovox.requests")
+CONTROL = logging.getLogger("mock_iovox.control")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -43,16 +53,45 @@ def level_for(status: int) -> int:
     return logging.WARNING if status >= 400 else logging.INFO
 
 
+class QuietDeliberate(logging.Filter):
+    """On uvicorn's error logger: drops its "Exception in ASGI application" for a `Deliberate`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, Deliberate)
+
+
 def emit(note: Note, exc_info: BaseException | None = None) -> None:
     """Log one request; the dict is the record's `request` attribute (formatters read it)."""
     level = level_for(int(note.get("status", 500)))
+    if note.get("fault_id") is not None:
+        level = max(level, logging.WARNING)  # shown at --log-level warning, as faults are
     if REQUESTS.isEnabledFor(level):
         REQUESTS.log(level, "request", extra={"request": note}, exc_info=exc_info)
 
 
+def emit_control(verb: str, path: str, status: int, ms: float) -> None:
+    """One control-plane request: INFO when it may change something, DEBUG for a read."""
+    level = logging.DEBUG if verb in ("GET", "HEAD") else logging.INFO
+    if CONTROL.isEnabledFor(level):
+        fields = {"verb": verb, "path": path, "status": status, "ms": ms}
+        CONTROL.log(level, f"{verb} {path} {status} {ms:.1f}ms", extra={"control": fields})
+
+
 def _stamp(record: logging.LogRecord) -> str:
-    moment = datetime.fromtimestamp(record.created, UTC)
+    return _moment(record.created)
+
+
+def _moment(created: float) -> str:
+    moment = datetime.fromtimestamp(created, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def json_line(level: str, message: str, **fields: Any) -> str:
+    """A line printed outside logging (the start banner, start-up warnings) in --log-format json:
+    the same shape as a log record's."""
+    out = {"time": _moment(time.time()), "level": level, "logger": "mock_iovox", "message": message}
+    return json.dumps({**out, **fields}, ensure_ascii=False, default=str)
 
 
 def _quote(text: str) -> str:
@@ -71,6 +110,8 @@ class TextFormatter(logging.Formatter):
             parts = [head, *(str(note.get(k) or "-") for k in _TEXT_ORDER), f"{note.get('ms', 0):.1f}ms"]
             if note.get("host"):
                 parts.append(f"host={note['host']}")
+            if note.get("fault_id") is not None:
+                parts.append(f"fault={note['fault_id']}:{note.get('fault_action', '')}")
             if note.get("errors"):
                 parts.append("errors=" + _quote(" | ".join(note["errors"])))
             if note.get("reason"):
@@ -91,6 +132,7 @@ class JsonFormatter(logging.Formatter):
         if note is None:
             out["logger"] = record.name
             out["message"] = record.getMessage()
+            out.update(getattr(record, "control", None) or {})
         else:
             out.update(note)
         if record.exc_info and record.exc_info[1] is not None:
@@ -106,6 +148,7 @@ def log_config(level: str, fmt: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "filters": {"deliberate": {"()": f"{QuietDeliberate.__module__}.{QuietDeliberate.__qualname__}"}},
         "handlers": {
             "default": {
                 "class": "logging.StreamHandler",
@@ -115,7 +158,7 @@ def log_config(level: str, fmt: str) -> dict[str, Any]:
         },
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": upper, "propagate": False},
-            "uvicorn.error": {"level": upper},
+            "uvicorn.error": {"level": upper, "filters": ["deliberate"]},
             # replaced by the request lines above, which say more
             "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
             "mock_iovox": {"handlers": ["default"], "level": upper, "propagate": False},
@@ -123,4 +166,15 @@ def log_config(level: str, fmt: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["LOG_FORMATS", "LOG_LEVELS", "REQUESTS", "Note", "emit", "log_config", "method_label"]
+__all__ = [
+    "CONTROL",
+    "LOG_FORMATS",
+    "LOG_LEVELS",
+    "REQUESTS",
+    "Note",
+    "emit",
+    "emit_control",
+    "json_line",
+    "log_config",
+    "method_label",
+]
