@@ -51,6 +51,9 @@ API_SHARE = 0.04
 KEY_SHARES = (0.8, 0.9)
 #: a key pressed that no menu lists
 UNLISTED_KEY = "9"
+#: the traffic share of a link with a number but no rules (a line nobody set up is seldom
+#: advertised), unless `traffic_weights` names it
+NO_RULES_WEIGHT = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +205,8 @@ def plan_links(
 ) -> list[LinkPlan]:
     """The account's links that carry a VoxNumber (creation order; only such a link can be
     called), each with its traffic profile drawn from `rng` (times `traffic_weights[link_id]`,
-    default 1) and the engine's view of its number, flow and values."""
+    default 1, or NO_RULES_WEIGHT for a link without a flow) and the engine's view of its number,
+    flow and values."""
     rows = session.execute(
         select(Link, Node, VoxNumber, CallFlow)
         .join(Node, Node.pk == Link.node_pk)
@@ -220,7 +224,8 @@ def plan_links(
         flow = flow_of(flow_row) if flow_row is not None else None
         values = engine._link_values(session, link) if flow is not None else {}
         setup = engine._Setup(link, node, number, flow, values, "", [])
-        weight = rng.lognormvariate(0, 0.6) * weights.get(link.link_id, 1.0)
+        default = 1.0 if flow is not None else NO_RULES_WEIGHT
+        weight = rng.lognormvariate(0, 0.6) * weights.get(link.link_id, default)
         answer_rate = rng.uniform(0.55, 0.92)
         home = rng.choices(range(len(numbers.REGIONS)), numbers.REGION_WEIGHTS)[0]
         world = PlanWorld(link.link_id, answer_rate, contacts, entries, voxnumbers)

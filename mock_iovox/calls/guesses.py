@@ -47,7 +47,10 @@ CALL_GUESSES = (
     f"the time, an unlisted `{generate.UNLISTED_KEY}` 10 %, no key 10 %. {generate.API_SHARE:.0%} of "
     "the calls of a link where initiateCall would be accepted are click-to-calls, whose first leg "
     f"answers {generate.API_ANSWER_RATE:.0%} of the time. Generated history writes no outbox rows "
-    "(email_sent still says an alert went) and calls no httpRequest URL. A generated click-to-call "
+    "(email_sent still says an alert went) and calls no httpRequest URL. A link with a number but no "
+    f"call flow gets {generate.NO_RULES_WEIGHT:.0%} of a link's usual share of the traffic (a line "
+    "nobody set up is seldom advertised; a fixture's `generate_calls: traffic` sets any link's "
+    "share). A generated click-to-call "
     "carries a requester IP of 198.51.100.0/24 in detail; initiateCall's own CDR has detail empty "
     "(the engine writes the request's detail, which the handler leaves empty).",
     "The default fixture is demo-ready: every link with a number runs a flow whose values are filled "
