@@ -110,6 +110,12 @@ def render_guesses() -> str:
     ]
     lines += [f"- {g}" for g in PROTOCOL_GUESSES]
     lines.append("")
+    # imported here: the call engine pulls in the handlers, which import this module's neighbours
+    from mock_iovox.calls.guesses import CALL_GUESSES, HEADING
+
+    lines += [f"## {HEADING}", ""]
+    lines += [f"- {g}" for g in CALL_GUESSES]
+    lines.append("")
     for interface in CATALOG:
         entries = [(m, g) for m in interface.methods for g in m.guesses]
         if not entries:

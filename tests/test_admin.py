@@ -899,14 +899,14 @@ def test_place_a_call(api: Api) -> None:
     """POST /calls runs the engine through the link's flow; the CDR is in getCallData at once."""
     from tests.test_engine import call_rule, use_flow
 
-    use_flow(api, call_rule("441632960900"))  # the magic number that answers
-    placed = ok(admin(api, "POST", "/calls", json={"link_id": "westbourne-web", "from": "447700900123"}), 201)
+    use_flow(api, call_rule("441632960900"), link="leeds-deli-web")  # the magic number that answers
+    placed = ok(admin(api, "POST", "/calls", json={"link_id": "leeds-deli-web", "from": "447700900123"}), 201)
     assert placed["cdr"]["call_result"] == "ANSWERED" and placed["cdr"]["call_type"] == "DIRECT"
     assert placed["trace"] and placed["cdr"]["call_origin"] == "447700900123"
     rows = results(api.get("Calls", "getCallData", {"id": placed["call_id"], "sdt": "2026-12-01"}))
     assert [r["id"] for r in rows] == [placed["call_id"]] and rows[0]["call_result"] == "ANSWERED"
-    # a link without rules: the vendor's outcome, no rule run
-    bare = ok(admin(api, "POST", "/calls", json={"link_id": "leeds-deli-web", "digits": "1,2"}), 201)
+    # the fixture's link without rules: the vendor's outcome, no rule run
+    bare = ok(admin(api, "POST", "/calls", json={"link_id": "westbourne-web", "digits": "1,2"}), 201)
     assert (bare["cdr"]["call_result"], bare["cdr"]["rule_result"]) == ("NO RULES SET", "")
 
 

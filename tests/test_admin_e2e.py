@@ -161,7 +161,7 @@ def test_cli_users_journal_faults_outbox(server: Server) -> None:
     assert [e["method"] for e in cli(server, "journal", "--method", "getNodes")] == ["Nodes.getNodes"]
     assert cli(server, "outbox") == []
     assert cli(server, "seed", "--calls", "5", "--days", "1", "--anchor", "2026-01-05")["written"] == 5
-    placed = cli(server, "call", "--link", "leeds-deli-web", "--from", "447700900123")
+    placed = cli(server, "call", "--link", "westbourne-web", "--from", "447700900123")  # no rules
     assert placed["cdr"]["call_result"] == "NO RULES SET" and placed["call_id"] == placed["cdr"]["call_id"]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from mock_iovox.db import CallFlow, Contact, LinkRuleValue
 from mock_iovox.flows import store
 from tests.conftest import Api
+from tests.fixture_state import leave_without_rules
 from tests.helpers import OTHER, assert_errors, results, xml_of
 from tests.test_flows_scenario import add_sound_files
 
@@ -218,8 +219,10 @@ def test_listing_and_filters(api: Api) -> None:
     )
     assert_errors(api.get("CallFlow", "getCallFlows", {"advanced": "X"}), 400, ["Advanced Invalid"])
     assert_errors(api.get("Flow", "getFlows", {"flow_type": "FAX"}), 400, ["Flow Type Invalid"])
-    other = results(api.get("Rules", "getRuleTemplates", {"template_type": "CUSTOM"}, headers=OTHER))
-    assert other == []
+    other = results(
+        api.get("Rules", "getRuleTemplates", {"template_type": "CUSTOM", "req_fields": "tna"}, headers=OTHER)
+    )
+    assert other == [{"template_name": "Call the office"}]  # Other Partner's own only
 
 
 def test_update_errors(api: Api) -> None:
@@ -319,6 +322,7 @@ def test_attach_errors_change_nothing(api: Api) -> None:
 
 
 def test_overwrite_existing(api: Api) -> None:
+    leave_without_rules(api, "leeds-deli-web")
     first = attach_body("Call", ["westbourne-web"], contact_rule("sales-desk", phone=""))
     assert api.put("Links", "attachRuleTemplateToLinks", first).status_code == 204
     again = attach_body("Call Record", ["leeds-deli-web", "westbourne-web"])
@@ -331,9 +335,9 @@ def test_overwrite_existing(api: Api) -> None:
     forced = attach_body("Call Record", ["leeds-deli-web", "westbourne-web"], overwrite="TRUE")
     assert api.put("Links", "attachRuleTemplateToLinks", forced).status_code == 204
     assert link_flow(api, "westbourne-web") == "Call Record"
-    # the old template's values went with it: sales-desk is no longer used by a rule
-    used = results(api.get("Contacts", "getContacts", {"contact_id": "sales-desk", "req_fields": "as"}))
-    assert used == [{"assigned_status": "UNASSIGNED"}]
+    # the old template's values went with it: sales-desk is no longer a rule's contact there
+    rules = xml_of(api.get("Rules", "getVariableRulesOfTemplate", {"link_id": "westbourne-web"}))
+    assert rules.findtext("rules/rule/contact/contact_id") == "?"
 
 
 def test_existing_contact_fixes_the_rule_and_rm_rules_releases_it(api: Api) -> None:
@@ -506,7 +510,8 @@ def test_create_links_full(api: Api) -> None:
 
 
 def test_default_fixture_flows(api: Api) -> None:
-    """The demo account's IVR runs on westbourne-paper; its variable rules are all `?`."""
+    """The demo account's IVR runs on westbourne-paper, every variable rule filled on that link
+    (the prompt and the failure message under the menu's own id, as the vendor's attach example)."""
     doc = xml_of(api.get("CallFlow", "getCallFlow", {"call_flow": "Shop menu"})).find("callFlow")
     assert [r.get("id") for r in doc] == ["welcome", "menu"]
     details = api.get(
@@ -520,12 +525,13 @@ def test_default_fixture_flows(api: Api) -> None:
         "rule_id": "menu",
         "rule_type": "messageKeypress",
         "rule_label": "Menu",
-        "play": {"sound_files": {"sound_file": "?|?"}},
-        "no_key_message": {"sound_files": {"sound_file": "?|?"}},
+        "play": {"sound_files": {"sound_file": "IVR|Menu options"}},
+        "no_key_message": {"sound_files": {"sound_file": "IVR|No choice"}},
     }
-    assert rules[3]["contact"] == {"contact_id": "?", "email": "?"}
+    # the fixture fills the voicemail's address, not a contact (its contacts stay UNASSIGNED)
+    assert rules[3]["contact"] == {"contact_id": "?", "email": "sales@example.com"}
     agent = results(api.get("Nodes", "getNodes", {"rule_name": "Call the agent", "req_fields": "lid"}))
-    assert agent == [{"link_id": "paris-bistro-guide"}]
+    assert sorted(r["link_id"] for r in agent) == ["leeds-deli-web", "paris-bistro-guide"]
 
 
 def test_name_taken_by_a_concurrent_request(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -596,8 +602,18 @@ def test_flow_aliases_for_sms_flows(api: Api) -> None:
         api.delete("Flow", "deleteFlows", {"flows": "SMS to agent", "detach_from_links": "TRUE"}).status_code
         == 204
     )
-    used = results(api.get("Contacts", "getContacts", {"contact_id": "leeds-manager", "req_fields": "as"}))
-    assert used == [{"assigned_status": "UNASSIGNED"}]
+    # the SMS template's values went with it (leeds-manager stays the contact of the link's call flow)
+    with api.dbs["sandbox"].reading() as session:
+        kept = session.scalars(
+            select(LinkRuleValue.rule_id).where(LinkRuleValue.link_pk == leeds_pk(session))
+        )
+        assert list(kept) == ["call_1"]
+
+
+def leeds_pk(session: Any) -> int:
+    from mock_iovox.db import Link
+
+    return int(session.scalar(select(Link.pk).where(Link.link_id == "leeds-deli-web")))
 
 
 def test_overwrite_existing_invalid(api: Api) -> None:

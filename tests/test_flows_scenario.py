@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from mock_iovox.db import Account, SoundFile
 from tests.conftest import Api
+from tests.fixture_state import leave_without_rules
 from tests.helpers import RUBY_HEADERS, RUBY_PROLOG, assert_errors, results, ruby_query, xml_of
 
 # PHP's serializer: declaration, one element per line, two-space indent (CLIENT-WIRE.md §1.6)
@@ -81,6 +82,8 @@ def call_status(api: Api, link_id: str) -> str:
 
 def test_call_flow_lifecycle(scenario_api: Api) -> None:
     api = scenario_api
+    # the Ruby gem attaches with overwrite_existing FALSE: its second link must be free of rules
+    leave_without_rules(api, "leeds-deli-web")
     add_sound_files(api, "hold", "hello")
 
     # 1. create the flow: 201 echoing its name; read it back as XML with a <response> root

@@ -124,14 +124,15 @@ def test_unanswered_destination_runs_no_rule(api: Api) -> None:
 
 
 def test_call_variables_fill_the_flow(api: Api) -> None:
-    # the fixture's "Call the agent" on paris-bistro-guide leaves its destination `?`
+    # the fixture's "Call the agent" on paris-bistro-guide: its `?` destination is the Sales Desk on
+    # that link, and a call variable of the same name (or slot) goes first
     variables = (
         f"<call_destination>{magic.MAGIC_ANSWER}</call_destination><customer_ref>Bob</customer_ref>"
         f"<destinationPhoneNumber>{magic.MAGIC_REJECTED}</destinationPhoneNumber>"
     )
     call_id = call_id_of(php_call(api, "paris-bistro-guide", variables))
     row = cdr(api, call_id)
-    assert (row["call_destination"], row["call_result"]) == (magic.MAGIC_REJECTED, "REJECTED")
+    assert (row["call_destination"], row["call_result"]) == (magic.MAGIC_REJECTED, "BUSY")
     # the flow alerts on missed calls
     assert row["email_sent"] == "1"
     by_slot = (
@@ -166,25 +167,33 @@ def test_refusals(api: Api) -> None:
     assert_errors(
         php_call(api, "westbourne-web", dest), 400, ["Link ID has no Calling Rule Template attached"]
     )
-    # the fixture's westbourne-paper has a menu flow (destinations left `?`) but click_to_call=0
-    assert_errors(
-        php_call(api, "westbourne-paper", dest),
-        400,
-        [
-            "Click To Call is not enabled on this Link",
-            "Call Variable destinationPhoneNumber Empty",
-            "Call Variable destinationEmailAddress Empty",
-        ],
-    )
+    # the fixture's westbourne-paper has a menu flow (its values filled) but click_to_call=0
+    assert_errors(php_call(api, "westbourne-paper", dest), 400, ["Click To Call is not enabled on this Link"])
     assert_errors(
         php_call(api, "paris-bistro-guide", "<call_destination>call me</call_destination>"),
         400,
-        ["Call Destination Invalid", "Call Variable destinationPhoneNumber Empty"],
+        ["Call Destination Invalid"],
     )
     assert_errors(
         php_call(api, "paris-bistro-guide", "<customer_ref>x</customer_ref>"),
         400,
-        ["Call Variable call_destination Empty", "Call Variable destinationPhoneNumber Empty"],
+        ["Call Variable call_destination Empty"],
+    )
+    # a flow whose destinations neither the link nor the call variables fill
+    voicemail = (
+        '<voicemail id="vm" label="Voicemail" from="a@example.com" subject="s" silence="3" maxDuration="60" '
+        'templateName="t" destinationEmailAddress="?" destinationContactId="?"><voicemailMessage>'
+        '<soundFile soundLabel="Voicemail greeting"/></voicemailMessage></voicemail>'
+    )
+    use_flow(api, call_rule("?") + voicemail, name="Unfilled")
+    assert_errors(
+        php_call(api, "westbourne-web", "<call_destination>call me</call_destination>"),
+        400,
+        [
+            "Call Destination Invalid",
+            "Call Variable destinationPhoneNumber Empty",
+            "Call Variable destinationEmailAddress Empty",
+        ],
     )
     use_flow(api, call_rule(magic.MAGIC_ANSWER))
     assert_errors(

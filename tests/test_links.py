@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from mock_iovox.db import Account, CallFlow, Category, Link, Node, VoxNumber, link_categories
 from tests.conftest import Api
+from tests.fixture_state import leave_without_rules
 from tests.helpers import (
     OTHER,
     PINNED,
@@ -176,11 +177,12 @@ def test_get_links_default_fields_and_creation_order(api: Api) -> None:
         "click_to_call": "0",
     }
     assert rows[0]["click_to_call"] == "1"
-    # each link with traffic has a number; two of them run a call flow
+    # each link with traffic has a number; all run a call flow but westbourne-web, left without
+    # rules on purpose
     assert [(r["voxnumber"], r["rule_name"]) for r in rows] == [
         ("442079460148", ""),
         ("442079460153", "Shop menu"),
-        ("441134960045", ""),
+        ("441134960045", "Call the agent"),
         ("33199000758", "Call the agent"),
     ]
     assert totals(resp) == (1, 1, 4)
@@ -318,6 +320,7 @@ def test_order_both_directions(api: Api, order: str, expected: list[str]) -> Non
 
 def test_order_on_voxnumber_and_rule_name(api: Api) -> None:
     free_link_numbers(api)  # the fixture's links without their numbers and flows
+    leave_without_rules(api, "leeds-deli-web")
     give_number_and_flow(api, "paris-bistro-guide", "33199000001", "A Flow")
     give_number_and_flow(api, "westbourne-paper", "442079460001", "B Flow")
     assert link_ids(api, {"order": "vn_DESC"})[:2] == ["westbourne-paper", "paris-bistro-guide"]

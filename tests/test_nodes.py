@@ -137,7 +137,7 @@ def test_get_nodes_json(api: Api) -> None:
                     "link_id": "leeds-deli-web",
                     "link_name": "Website",
                     "link_type": "Web",
-                    "rule_template_name": "",
+                    "rule_template_name": "Call the agent",
                 }
             },
         }

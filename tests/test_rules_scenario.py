@@ -25,6 +25,8 @@ def test_default_fixture(api: Api) -> None:
     assert [(r["sound_group"], r["sound_label"]) for r in rows] == [
         ("IVR", "Welcome"),
         ("", "Voicemail greeting"),
+        ("IVR", "Menu options"),
+        ("IVR", "No choice"),
     ]
     resp = api.get("SoundFiles", "getSoundFileData", {"sound_label": "Welcome", "sound_group": "IVR"})
     assert resp.headers["content-type"] == "audio/mpeg"

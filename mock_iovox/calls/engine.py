@@ -14,16 +14,27 @@ How a call goes (the guesses are listed in the Calling.initiateCall catalogue en
 * API (click-to-call): the platform first rings `call_destination` (magic numbers decide how it
   answers, calls/magic.py; an OUT block refuses it); once answered, the flow runs, and the digits
   after `,` in the destination are the keys pressed in menus.
-* Rules run in order. play: each sound file takes PLAY_SECONDS. messageKeypress: the prompt, then one
-  entry of the digits per attempt (none left: the timeout passes); a matching keyEvent runs its rules,
-  otherwise the menu asks again up to the failure's `attempts` (default 3) and then runs the failure's
-  rules. call: the destination (the rule, the link's `?` values or the call variables, or the named
-  contact's phone) rings as calls/magic.py says; a matching callEvent runs its rules; an answered call
-  ends the flow once its handler is done, an unanswered one goes on with the next rule. voicemail:
-  records a message (ends the call). sendSMS / call alerts: the outbox. httpRequest: queued in the
-  outbox and sent after the call commits, under the outbound policy (calls/httpsend.py).
+* Rules run in order. play: each sound file takes PLAY_SECONDS. messageKeypress: the prompt (its
+  `play` values are kept under the menu's own rule id, as the vendor's attach example puts them),
+  then one entry of the digits per attempt (none left, or an empty entry: the timeout passes and the
+  `no_key_message` plays; a key no keyEvent matches plays the `unmatched_message`); a matching
+  keyEvent runs its rules, otherwise the menu asks again up to the failure's `attempts` (default 3)
+  and then runs the failure's rules. call: the destination (the rule, the link's `?` values or the
+  call variables, or the named contact's phone) rings as calls/magic.py says (a VoxNumber is not
+  dialled: `DESTINATION IS VOXNUMBER`; no destination at all: `RULES BROKEN`); a matching callEvent
+  runs its rules; an answered call ends the flow once its handler is done, an unanswered one goes on
+  with the next rule. voicemail: records a message (ends the call). sendSMS / sendSms / call alerts:
+  the outbox. httpRequest: queued in the outbox and sent after the call commits, under the outbound
+  policy (calls/httpsend.py).
 * At most MAX_STEPS rules (menu attempts included) run: a flow that would go on ends there as the
-  caller hanging up (`CANCELLED`).
+  caller hanging up (`HANGUP`).
+* The CDR's call_result is one of calls/results.py's values (DECISIONS.md §8); the far end's flow
+  tokens (NO_ANSWER, REJECTED, CANCELLED) choose branches and map to them (results.BRANCH_TO_CDR).
+
+What the walk needs from the world (contacts, blocked numbers, VoxNumbers, how a far end answers,
+the outbox) goes through a `World`: `DbWorld` here reads and writes the database for one call;
+calls/generate.py runs the same walk over a world prepared once per link, so generated history
+follows the same rules as a placed call.
 """
 
 from __future__ import annotations
@@ -34,29 +45,25 @@ import re
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from mock_iovox.calls import httpsend, magic, numbers, outbox, traffic
-from mock_iovox.calls.generate import CALL_ID_BASE, next_pk
-from mock_iovox.calls.outcomes import NO_RULES_SET, NUMBER_ON_HOLD
+from mock_iovox.calls import httpsend, magic, numbers, outbox, results, traffic
+from mock_iovox.calls.ids import CALL_ID_BASE, next_pk
+from mock_iovox.calls.results import BLOCKED, NO_RULES_SET, NUMBER_ON_HOLD
 from mock_iovox.db import Call, CallFlow, Contact, Link, LinkRuleValue, Node, VoxNumber
 from mock_iovox.db.calls import PendingCall
 from mock_iovox.domain import blocking
 from mock_iovox.flows import values as V
 from mock_iovox.flows.model import Branch, Flow, Rule
 from mock_iovox.flows.store import flow_of
-from mock_iovox.flows.vocabulary import VARIABLE
+from mock_iovox.flows.vocabulary import FAILURE_MESSAGES, VARIABLE
 
 DIRECT, API = "DIRECT", "API"
-#: call_result of a caller (or click-to-call destination) refused by a blocked-number rule (a guess)
-BLOCKED = "BLOCKED"
-#: call_result of a call rule that has no destination at all (traffic.MISSED_RESULTS)
-FAILED = "FAILED"
 #: rules (menu attempts included) one call may run before it ends as a hang-up
 MAX_STEPS = 64
 #: seconds each sound file of a message plays (sound files are not decoded; a guess)
@@ -67,6 +74,8 @@ MAX_WAIT = 3600
 DEFAULT_ATTEMPTS = 3
 #: seconds a menu waits for a key when its rule gives no timeout
 DEFAULT_KEY_TIMEOUT = 10
+#: the rules_variable slots of a menu failure's messages (flows/vocabulary.py FAILURE_MESSAGES)
+NO_KEY_MESSAGE, UNMATCHED_MESSAGE = FAILURE_MESSAGES["onNoKeypress"], FAILURE_MESSAGES["onUnmatchedKeypress"]
 #: talk time of a voicemail left when the magic numbers do not fix it: drawn between these
 VOICEMAIL_RANGE = (6, 60)
 PHONES = ("business_phone", "mobile_phone", "home_phone")
@@ -96,6 +105,14 @@ class CallRequest:
     variables: dict[str, str] = field(default_factory=dict)
     #: None: the call's own id seeds it
     seed: int | None = None
+    #: forced far ends, one per number dialled (the click-to-call's first leg included), as
+    #: magic.FarEnd fields; once used up (or empty) the magic numbers decide
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    #: the CDR's `detail` (the requester's IP of a click-to-call, when known)
+    detail: str = ""
+    #: seconds of the message the caller leaves at a voicemail rule when no far end fixed it
+    #: (None: drawn from the seed)
+    voicemail: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -140,6 +157,14 @@ class _Setup:
     values: dict[str, V.Values]
     origin: str
     digits: list[str]
+    #: the caller's encoded number and location when already known (generation), else computed
+    origin_encoded: str | None = None
+    origin_location: str | None = None
+    #: rule id -> its running attributes without call variables (shared by a link's calls)
+    attr_cache: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the link's own CDR values and VoxNumber, once read (`_link_part`)
+    link_part: tuple[Any, ...] | None = None
+    voxnumber_text: str | None = None
 
 
 def _link_values(session: Session, link: Link) -> dict[str, V.Values]:
@@ -241,6 +266,73 @@ class _HangUp(Exception):
     pass
 
 
+class ContactLike(Protocol):
+    @property
+    def pk(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def business_phone(self) -> str: ...
+    @property
+    def mobile_phone(self) -> str: ...
+    @property
+    def home_phone(self) -> str: ...
+
+
+class World(Protocol):
+    """What one call's walk asks of the world around it."""
+
+    def contact(self, contact_id: str) -> ContactLike | None: ...
+    def blocked(self, number: str | None, direction: str, at: datetime) -> bool: ...
+    def is_voxnumber(self, number: str) -> bool: ...
+    def far_end(self, number: str, timeout: int, rng: random.Random) -> magic.FarEnd: ...
+    def send(self, kind: str, **fields: Any) -> None: ...
+
+
+def forced_far_end(
+    outcomes: deque[dict[str, Any]], number: str, timeout: int, rng: random.Random
+) -> magic.FarEnd:
+    """The next forced far end of a request, else what the magic numbers say."""
+    if outcomes:
+        return magic.FarEnd(**outcomes.popleft())
+    return magic.far_end(number, timeout, rng)
+
+
+@dataclass(slots=True)
+class DbWorld:
+    """The world of a call placed now: the account's rows, and the outbox written."""
+
+    session: Session
+    account_pk: int
+    link_id: str
+    at: datetime
+    call_id: str
+    outcomes: deque[dict[str, Any]] = field(default_factory=deque)
+
+    def contact(self, contact_id: str) -> Contact | None:
+        if not contact_id:
+            return None
+        return self.session.scalar(
+            select(Contact).where(Contact.account_pk == self.account_pk, Contact.contact_id == contact_id)
+        )
+
+    def blocked(self, number: str | None, direction: str, at: datetime) -> bool:
+        return blocking.blocking_decision(
+            self.session, self.account_pk, number, self.link_id, direction, at
+        ).blocked
+
+    def is_voxnumber(self, number: str) -> bool:
+        return (
+            self.session.scalar(select(VoxNumber.pk).where(VoxNumber.number == number).limit(1)) is not None
+        )
+
+    def far_end(self, number: str, timeout: int, rng: random.Random) -> magic.FarEnd:
+        return forced_far_end(self.outcomes, number, timeout, rng)
+
+    def send(self, kind: str, **fields: Any) -> None:
+        outbox.add(self.session, self.account_pk, kind, self.at, call_id=self.call_id, **fields)
+
+
 @dataclass(slots=True)
 class _Walk:
     session: Session
@@ -250,7 +342,10 @@ class _Walk:
     rng: random.Random
     at: datetime
     call_id: str
+    world: World
     trace: list[str] = field(default_factory=list)
+    #: False: no trace lines are written (generated calls)
+    tracing: bool = True
     steps: int = 0
     elapsed: int = 0
     talk: int = 0
@@ -274,20 +369,24 @@ class _Walk:
             raise _HangUp
 
     def note(self, rule: Rule | Branch, text: str) -> None:
-        self.trace.append(f"{self.elapsed:>4}s {rule.id or 'failure'}: {text}")
+        if self.tracing:
+            self.trace.append(f"{self.elapsed:>4}s {rule.id or 'failure'}: {text}")
 
     def attrs(self, rule: Rule) -> dict[str, str]:
-        return rule_attrs(rule, self.setup.values.get(rule.id), self.req.variables)
+        if self.req.variables:
+            return rule_attrs(rule, self.setup.values.get(rule.id), self.req.variables)
+        cached = self.setup.attr_cache.get(rule.id)
+        if cached is None:
+            cached = self.setup.attr_cache[rule.id] = rule_attrs(rule, self.setup.values.get(rule.id), {})
+        return cached
 
-    def contact(self, contact_id: str) -> Contact | None:
-        if not contact_id:
-            return None
-        return self.session.scalar(
-            select(Contact).where(Contact.account_pk == self.account_pk, Contact.contact_id == contact_id)
-        )
+    def contact(self, contact_id: str) -> ContactLike | None:
+        return self.world.contact(contact_id) if contact_id else None
 
-    def sounds(self, rule: Rule) -> list[str]:
-        values = self.setup.values.get(rule.id)
+    def sounds(self, rule: Rule, owner: str | None = None) -> list[str]:
+        """The sound files the rule's messages play; `owner`: the rule id its values are kept
+        under (a menu's prompt: the menu's own id)."""
+        values = self.setup.values.get(owner or rule.id)
         return [s for m in rule.messages for s in V.effective_sounds(m, values)]
 
     def play_seconds(self, files: list[str]) -> int:
@@ -302,10 +401,21 @@ class _Walk:
             self.step()
             getattr(self, "rule_" + rule.element.lower())(rule)
 
-    def rule_play(self, rule: Rule) -> None:
-        files = self.sounds(rule)
+    def rule_play(self, rule: Rule, owner: str | None = None) -> None:
+        files = self.sounds(rule, owner)
         self.plays += 1
         self.note(rule, f"play {', '.join(files) or '(no sound file)'}")
+        self.elapsed += self.play_seconds(files)
+
+    def failure_message(self, rule: Rule, failure: Branch | None, slot: str) -> None:
+        """Play the menu failure's message for `slot` (no_key_message / unmatched_message), if any."""
+        if failure is None:
+            return
+        values = self.setup.values.get(rule.id)
+        files = [s for m in failure.messages if m.slot == slot for s in V.effective_sounds(m, values)]
+        if not any(m.slot == slot for m in failure.messages):
+            return
+        self.note(failure, f"{slot}: play {', '.join(files) or '(no sound file)'}")
         self.elapsed += self.play_seconds(files)
 
     def rule_messagekeypress(self, rule: Rule) -> None:
@@ -316,11 +426,13 @@ class _Walk:
             if attempt > 1:
                 self.step()
             if rule.play is not None:
-                self.rule_play(rule.play)
-            key = self.digits.popleft() if self.digits else None
-            if key is None:
+                # the prompt's values live under the menu's rule id (`<play>` of its rules_variable)
+                self.rule_play(rule.play, owner=rule.id)
+            key = self.digits.popleft() if self.digits else ""
+            if not key:
                 self.elapsed += timeout
                 self.note(rule, f"attempt {attempt}: no key")
+                self.failure_message(rule, failure, NO_KEY_MESSAGE)
                 continue
             self.elapsed += len(key)
             branch = next((b for b in rule.branches if b.kind == "keyEvent" and key in b.matches), None)
@@ -329,6 +441,7 @@ class _Walk:
                 self.run(branch.rules)
                 return
             self.note(rule, f"attempt {attempt}: key {key} unmatched")
+            self.failure_message(rule, failure, UNMATCHED_MESSAGE)
         if failure is None:
             self.note(rule, "no choice: hang up")
             self.ended = True
@@ -336,46 +449,62 @@ class _Walk:
         self.note(failure, f"menu failed after {attempts} attempts")
         self.run(failure.rules)
 
-    def rule_call(self, rule: Rule) -> None:
-        attrs = self.attrs(rule)
+    def destination_of(self, attrs: dict[str, str]) -> tuple[str, ContactLike | None]:
         number = attrs.get("destinationPhoneNumber", "")
         contact = self.contact(attrs.get("destinationContactId", ""))
         if not number and contact is not None:
             number = next((getattr(contact, p) for p in PHONES if getattr(contact, p)), "")
-        number = blocking.caller_digits(number) or ""
+        return blocking.caller_digits(number) or "", contact
+
+    def rule_call(self, rule: Rule) -> None:
+        attrs = self.attrs(rule)
+        number, contact = self.destination_of(attrs)
         self.calls += 1
         timeout = min(int(attrs.get("timeout") or magic.DEFAULT_TIMEOUT), MAX_WAIT)
         if not number:
-            self.result = FAILED
+            # the rule's variables are not set: nobody is called (DECISIONS.md §8)
+            self.result = results.RULES_BROKEN
             self.note(rule, "no destination")
             self.run(next((b.rules for b in rule.branches if b.kind == "failure"), []))
             return
         self.destination = number
         self.contact_pk = contact.pk if contact is not None else None
-        decision = blocking.blocking_decision(
-            self.session, self.account_pk, number, self.setup.link.link_id, "OUT", self.at
-        )
-        far = magic.FarEnd(BLOCKED, 0) if decision.blocked else magic.far_end(number, timeout, self.rng)
+        if self.world.is_voxnumber(number):
+            # the platform does not forward a call into one of its own numbers
+            self.result = results.DESTINATION_IS_VOXNUMBER
+            self.note(rule, f"call {number}: a VoxNumber, not dialled")
+            self.run(next((b.rules for b in rule.branches if b.kind == "failure"), []))
+            return
+        if self.world.blocked(number, "OUT", self.at):
+            self.result = BLOCKED
+            self.note(rule, f"call {number}: blocked (OUT)")
+            self.alert(rule, attrs, BLOCKED, contact)
+            return
+        far = self.world.far_end(number, timeout, self.rng)
         self.last_far_end = far
-        self.result = far.result
+        answered = far.result == magic.ANSWERED
+        self.result = results.cdr_result(far.result, far.machine)
         self.elapsed += far.ring
-        detail = f"call {number}: {far.result} after {far.ring}s"
-        if far.result == magic.ANSWERED:
+        if answered:
             self.talk += far.talk
             self.elapsed += far.talk
             self.recorded = self.recorded or attrs.get("record", "").lower() == "true"
-            detail += f", talked {far.talk}s" + (f", pressed {far.key}" if far.key else "")
-        self.note(rule, detail)
-        self.alert(rule, attrs, far.result)
+        if self.tracing:
+            detail = f"call {number}: {self.result} after {far.ring}s"
+            if answered:
+                detail += f", talked {far.talk}s" + (f", pressed {far.key}" if far.key else "")
+            self.note(rule, detail)
+        self.alert(rule, attrs, self.result, contact)
         branch = next((b for b in rule.branches if b.kind == "callEvent" and far.result in b.matches), None)
         if branch is not None:
             self.run(branch.rules)
-        if far.result == magic.ANSWERED:
+        if answered or far.result == magic.CANCELLED:
+            # answered: the flow is done once its handler is; cancelled: the caller has hung up
             self.ended = True
 
-    def alert(self, rule: Rule, attrs: dict[str, str], result: str) -> None:
+    def alert(self, rule: Rule, attrs: dict[str, str], result: str, contact: ContactLike | None) -> None:
         mode = attrs.get("sendCallAlert", "NONE").upper()
-        missed = result != magic.ANSWERED
+        missed = result not in results.ANSWERED_RESULTS
         send = (
             mode == "ALL_CALLS"
             or (mode == "MISSED_CALLS" and missed)
@@ -384,15 +513,10 @@ class _Walk:
         if not send:
             return
         self.email_sent = True
-        contact = self.contact(attrs.get("destinationContactId", ""))
-        outbox.add(
-            self.session,
-            self.account_pk,
+        self.world.send(
             outbox.CALL_ALERT,
-            self.at,
-            call_id=self.call_id,
             recipient=contact.email if contact is not None else "",
-            subject=f"{result.replace('_', ' ').title()} call from {self.setup.origin or 'withheld'}",
+            subject=f"{result.title()} call from {self.setup.origin or 'withheld'}",
             body=f"{self.setup.link.link_name} ({self.setup.link.link_id}) rule {rule.id}",
         )
         self.note(rule, "call alert to the outbox")
@@ -405,18 +529,16 @@ class _Walk:
         far = self.last_far_end
         if far is not None and far.voicemail is not None:
             seconds = far.voicemail
+        elif self.req.voicemail is not None:
+            seconds = self.req.voicemail
         else:
             seconds = self.rng.randint(*VOICEMAIL_RANGE)
         self.voicemail = max(1, min(seconds, longest))
         self.elapsed += self.voicemail
         contact = self.contact(attrs.get("destinationContactId", ""))
         recipient = attrs.get("destinationEmailAddress") or (contact.email if contact is not None else "")
-        outbox.add(
-            self.session,
-            self.account_pk,
+        self.world.send(
             outbox.VOICEMAIL,
-            self.at,
-            call_id=self.call_id,
             sender=attrs.get("from", ""),
             recipient=recipient,
             subject=attrs.get("subject", ""),
@@ -432,12 +554,8 @@ class _Walk:
         if not to and contact is not None:
             to = contact.mobile_phone or contact.business_phone
         to = to or self.setup.origin
-        outbox.add(
-            self.session,
-            self.account_pk,
+        self.world.send(
             outbox.SMS,
-            self.at,
-            call_id=self.call_id,
             sender=attrs.get("from", ""),
             recipient=to,
             subject=attrs.get("smsTemplateName", ""),
@@ -492,45 +610,99 @@ def _location(number: str) -> str:
     return ""
 
 
-def _fields(walk: _Walk, call_type: str, result: str, rule_result: str) -> dict[str, Any]:
+#: the CDR columns a call's walk fills, in this order (calls/generate.py writes rows in it)
+CDR_COLUMNS = (
+    "call_start",
+    "call_end",
+    "call_origin",
+    "call_origin_encoded",
+    "call_origin_location",
+    "voxnumber",
+    "call_destination",
+    "detail",
+    "call_time_sec",
+    "talk_time_sec",
+    "call_type",
+    "call_result",
+    "rule_result",
+    "direction",
+    "node_pk",
+    "link_pk",
+    "node_id",
+    "node_name",
+    "node_type",
+    "link_id",
+    "link_name",
+    "link_type",
+    "contact_pk",
+    "has_recording",
+    "has_voicemail",
+    "voicemail_sec",
+    "email_sent",
+)
+
+
+def _link_part(setup: _Setup) -> tuple[Any, ...]:
+    """The CDR values that come from the link alone (direction … link_type), read once per setup."""
+    if setup.link_part is None:
+        node, link = setup.node, setup.link
+        setup.link_part = (
+            "IN",
+            node.pk,
+            link.pk,
+            node.node_id,
+            node.node_name,
+            node.node_type,
+            link.link_id,
+            link.link_name,
+            link.link_type,
+        )
+    return setup.link_part
+
+
+def cdr_values(walk: _Walk, call_type: str, result: str, rule_result: str) -> tuple[Any, ...]:
+    """The CDR of a walked call, as values in CDR_COLUMNS order."""
     setup = walk.setup
     origin = setup.origin
     duration = max(walk.elapsed, walk.talk + walk.voicemail, 1)
-    return {
-        "call_start": walk.at,
-        "call_end": walk.at + timedelta(seconds=duration),
-        "call_origin": origin,
-        "call_origin_encoded": numbers.encode_origin(origin) if origin else "",
-        "call_origin_location": _location(origin),
-        "voxnumber": setup.voxnumber.number if setup.voxnumber is not None else "",
-        "call_destination": walk.destination,
-        "detail": "",
-        "call_time_sec": duration,
-        "talk_time_sec": walk.talk,
-        "call_type": call_type,
-        "call_result": result,
-        "rule_result": rule_result,
-        "direction": "IN",
-        "node_pk": setup.node.pk,
-        "link_pk": setup.link.pk,
-        "node_id": setup.node.node_id,
-        "node_name": setup.node.node_name,
-        "node_type": setup.node.node_type,
-        "link_id": setup.link.link_id,
-        "link_name": setup.link.link_name,
-        "link_type": setup.link.link_type,
-        "contact_pk": walk.contact_pk if walk.destination else None,
-        "has_recording": walk.recorded and walk.talk > 0,
-        "has_voicemail": walk.voicemail > 0,
-        "voicemail_sec": walk.voicemail,
-        "email_sent": walk.email_sent,
-    }
+    encoded = setup.origin_encoded
+    if encoded is None:
+        encoded = numbers.encode_origin(origin) if origin else ""
+    location = setup.origin_location if setup.origin_location is not None else _location(origin)
+    if setup.voxnumber_text is None:
+        setup.voxnumber_text = setup.voxnumber.number if setup.voxnumber is not None else ""
+    return (
+        walk.at,
+        walk.at + timedelta(seconds=duration),
+        origin,
+        encoded,
+        location,
+        setup.voxnumber_text,
+        walk.destination,
+        walk.req.detail,
+        duration,
+        walk.talk,
+        call_type,
+        result,
+        rule_result,
+        *_link_part(setup),
+        walk.contact_pk if walk.destination else None,
+        walk.recorded and walk.talk > 0,
+        walk.voicemail > 0,
+        walk.voicemail,
+        walk.email_sent,
+    )
+
+
+def _fields(walk: _Walk, call_type: str, result: str, rule_result: str) -> dict[str, Any]:
+    return dict(zip(CDR_COLUMNS, cdr_values(walk, call_type, result, rule_result), strict=True))
 
 
 def _walk(session: Session, account_pk: int, req: CallRequest, setup: _Setup, pk: int, at: datetime) -> _Walk:
     call_id = str(CALL_ID_BASE + pk)
     rng = random.Random(f"mock-iovox engine {req.seed if req.seed is not None else pk}")
-    walk = _Walk(session, account_pk, setup, req, rng, at, call_id, digits=deque(setup.digits))
+    world = DbWorld(session, account_pk, setup.link.link_id, at, call_id, deque(req.outcomes))
+    walk = _Walk(session, account_pk, setup, req, rng, at, call_id, world, digits=deque(setup.digits))
     return walk
 
 
@@ -547,29 +719,29 @@ def _run(walk: _Walk) -> tuple[str, str]:
         direction = "IN"
     else:
         direction = "OUT"
-    decision = blocking.blocking_decision(
-        walk.session, walk.account_pk, setup.origin or None, setup.link.link_id, direction, walk.at
-    )
-    if decision.blocked:
+    if walk.world.blocked(setup.origin or None, direction, walk.at):
         walk.trace.append(f"{setup.origin or 'withheld'} blocked ({direction}): no rule runs")
         walk.elapsed = 2
         return BLOCKED, ""
     if req.call_type == API:
-        far = magic.far_end(setup.origin, magic.DEFAULT_TIMEOUT, walk.rng)
+        far = walk.world.far_end(setup.origin, magic.DEFAULT_TIMEOUT, walk.rng)
         walk.elapsed += far.ring
-        walk.trace.append(f"{walk.elapsed:>4}s dial {setup.origin}: {far.result}")
+        first = results.cdr_result(far.result, far.machine)
+        if walk.tracing:
+            walk.trace.append(f"{walk.elapsed:>4}s dial {setup.origin}: {first}")
         if far.result != magic.ANSWERED:
-            return far.result, ""
+            return first, ""
         if far.key and not walk.digits:
             walk.digits.append(far.key)
     assert setup.flow is not None
-    walk.trace.append(f"   0s flow {setup.flow.name!r}")
+    if walk.tracing:
+        walk.trace.append(f"   0s flow {setup.flow.name!r}")
     try:
         walk.run(setup.flow.rules)
     except _HangUp:
         walk.trace.append(f"{walk.elapsed:>4}s {MAX_STEPS} steps: the caller hangs up")
-        return magic.CANCELLED, _rule_result(walk)
-    return walk.result or magic.ANSWERED, _rule_result(walk)
+        return results.HANGUP, _rule_result(walk)
+    return walk.result or results.ANSWERED, _rule_result(walk)
 
 
 def _rule_result(walk: _Walk) -> str:

@@ -4,6 +4,10 @@ Every magic number lies in Ofcom's 01632 960xxx drama range (never a real line, 
 caller or forwarding destination; DECISIONS.md §5). Any other destination answers after a short ring
 and talks for a time drawn from the call's seed. The table is documented in README.md.
 
+The results here are the call flow's callEvent tokens (what the far end did; they choose a branch);
+the CDR value each ends in is calls/results.py's (NO_ANSWER -> `NO ANSWER`, REJECTED -> `BUSY`,
+CANCELLED -> `HANGUP`, an answering machine -> `ANSWERED [MACHINE DETECTED]`).
+
 | destination (E.164)          | the far end                                                    |
 | ---------------------------- | -------------------------------------------------------------- |
 | 441632960900                 | answers after 3 s, talks 60 s                                  |
@@ -12,6 +16,7 @@ and talks for a time drawn from the call's seed. The table is documented in READ
 | 441632960903                 | REJECTED after 4 s                                             |
 | 441632960904                 | the caller hangs up after 5 s of ringing: CANCELLED            |
 | 441632960905                 | rings until the timeout, then the caller leaves a 20 s voicemail |
+| 441632960906                 | an answering machine answers after 3 s, 20 s: ANSWERED (machine) |
 | 44163296091D (D = 0…9)       | answers after 3 s, presses key D, talks 45 s                   |
 | 4416329608NN (NN = 00…99)    | rings NN s, then answers (NO_ANSWER if NN ≥ the timeout)       |
 """
@@ -30,6 +35,7 @@ MAGIC_NO_ANSWER = PREFIX + "902"
 MAGIC_REJECTED = PREFIX + "903"
 MAGIC_CANCELLED = PREFIX + "904"
 MAGIC_VOICEMAIL = PREFIX + "905"
+MAGIC_MACHINE = PREFIX + "906"
 #: + one digit: answers and presses that key
 MAGIC_KEY = PREFIX + "91"
 #: + two digits: rings that many seconds, then answers
@@ -39,6 +45,8 @@ MAGIC_RING = PREFIX + "8"
 DEFAULT_TIMEOUT = 30
 #: the length of the voicemail left after MAGIC_VOICEMAIL
 MAGIC_VOICEMAIL_SECONDS = 20
+#: how long the answering machine after MAGIC_MACHINE holds the line
+MAGIC_MACHINE_SECONDS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,8 @@ class FarEnd:
     key: str = ""
     #: the voicemail the caller leaves when the flow offers one (None: drawn from the seed)
     voicemail: int | None = None
+    #: an answering machine took the call (ANSWERED branch, CDR `ANSWERED [MACHINE DETECTED]`)
+    machine: bool = False
 
 
 def far_end(number: str, timeout: int, rng: random.Random) -> FarEnd:
@@ -64,6 +74,7 @@ def far_end(number: str, timeout: int, rng: random.Random) -> FarEnd:
         MAGIC_REJECTED: FarEnd(REJECTED, 4),
         MAGIC_CANCELLED: FarEnd(CANCELLED, 5),
         MAGIC_VOICEMAIL: FarEnd(NO_ANSWER, timeout, voicemail=MAGIC_VOICEMAIL_SECONDS),
+        MAGIC_MACHINE: FarEnd(ANSWERED, 3, MAGIC_MACHINE_SECONDS, machine=True),
     }
     if number in fixed:
         return fixed[number]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -80,11 +80,13 @@ def seed_calls(
     window: Window,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    traffic_weights: Mapping[str, float] | None = None,
 ) -> int:
-    """Generate `count` calls over `window` for the account's links; returns how many were written
-    (0 when the account has no link)."""
+    """Generate `count` calls over `window` for the account's links (a link's share of the traffic
+    times `traffic_weights[link_id]`, default 1); returns how many were written (0 when the account
+    has no link)."""
     rng = random.Random(f"mock-iovox calls {seed}")
-    links = plan_links(session, account_pk, rng)
+    links = plan_links(session, account_pk, rng, traffic_weights)
     pool = category_pool(session, account_pk)
     first = next_pk(session)
     conn = session.connection()

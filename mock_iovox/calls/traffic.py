@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from mock_iovox.calls import results
+
 #: relative call volume per hour of the day (business hours peak, a lunch dip, quiet nights)
 HOUR_PROFILE = (
     0.02, 0.01, 0.01, 0.01, 0.01, 0.02, 0.05, 0.20,
@@ -19,11 +21,9 @@ HOUR_PROFILE = (
 #: relative volume per weekday, Monday first
 DAY_PROFILE = (1.0, 1.05, 1.0, 0.95, 0.9, 0.4, 0.22)
 
-#: call_result vocabulary (SPEC.md §7.1: ANSWERED documented; the others are the call-flow results)
-ANSWERED = "ANSWERED"
-MISSED_RESULTS = ("NO_ANSWER", "BUSY", "REJECTED", "CANCELLED", "FAILED")
-MISSED_WEIGHTS = (45, 25, 8, 17, 5)
-CALL_RESULTS = (ANSWERED, *MISSED_RESULTS)
+#: call_result vocabulary: the vendor's CDR values (DECISIONS.md §8, calls/results.py)
+ANSWERED = results.ANSWERED
+CALL_RESULTS = results.CALL_RESULTS
 #: rule_result vocabulary (SPEC.md §7.1: "Call to an Operator" documented; the others invented)
 TO_OPERATOR = "Call to an Operator"
 VOICEMAIL = "Voicemail"

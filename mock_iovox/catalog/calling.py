@@ -57,9 +57,10 @@ INTERFACE = Interface(
                 "the CDR has call_type API, direction IN, call_origin the destination's number, "
                 "detail empty (identical to `mock-iovox call --api` with the same inputs and seed).",
                 "Outcomes that the vendor material leaves open: a blocked caller gives call_result "
-                "`BLOCKED` (no rule runs); a call rule without any destination `FAILED`; a flow still "
-                "running after 64 rules ends as `CANCELLED` (the caller hangs up); a played sound file "
-                "lasts 4 s; a menu without a failure branch asks 3 times, then hangs up.",
+                "`BLOCKED` (no rule runs); a call rule without any destination `RULES BROKEN`; a flow "
+                "still running after 64 rules ends as `HANGUP` (the caller hangs up); a played sound "
+                "file lasts 4 s; a menu without a failure branch asks 3 times, then hangs up (more "
+                "under Call results below).",
             ),
         ),
     ),

@@ -189,9 +189,9 @@ INTERFACE = Interface(
                 "THIS_WEEK/LAST_WEEK run Monday to Sunday; THIS_MONTH/LAST_MONTH are calendar months.",
                 "`id` without sdt/edt/dconst finds the call whatever its date (no default period).",
                 "Filters are exact matches (case-sensitive), like the other list methods.",
-                "call_result values besides ANSWERED (NO_ANSWER, BUSY, REJECTED, CANCELLED, FAILED) are "
-                "invented; so are rule_result values besides `Call to an Operator` (Voicemail, "
-                "Message Played).",
+                "call_result takes only the vendor's CDR values (DECISIONS.md §8; which call ends in "
+                "which is under Call results below); rule_result values besides `Call to an "
+                "Operator` (Voicemail, Message Played) are invented.",
                 "A call to a number whose link has no call flow has call_result `NO RULES SET`, to a "
                 "number set OFF `NUMBER ON HOLD` (the vendor's call results as a customer lists them); "
                 "no rule runs, so rule_result, call_destination and talk time are empty and nothing "

@@ -3,7 +3,11 @@
 ```yaml
 generate_calls: {count: 3000, days: 90}              # anchor: today (the default)
 generate_calls: {count: 500, days: 30, anchor: 2026-01-05, seed: 7}
+generate_calls: {count: 3000, days: 90, traffic: {westbourne-web: 0.2}}   # that link gets 1/5 of its share
 ```
+
+Each call is placed through its link's flow by the call engine's own walk (calls/generate.py), so a
+link's calls show what its flow and per-link values can do, nothing else.
 
 `anchor` is the last day of the period: `today` (the UTC date the fixture is loaded, so the default
 fixture always has calls in getCallData's default window, the current month) or a fixed date (the
@@ -58,6 +62,16 @@ def _int(loader: Loader, data: dict[str, Any], key: str, default: int, place: st
     return value
 
 
+def _weights(loader: Loader, data: dict[str, Any], place: str) -> dict[str, float]:
+    value = data.get("traffic") or {}
+    ok = isinstance(value, dict) and all(
+        isinstance(w, int | float) and not isinstance(w, bool) and w >= 0 for w in value.values()
+    )
+    if not ok:
+        raise FixtureError(f"{loader.where}: {place}: 'traffic' must map link ids to weights >= 0")
+    return {str(k): float(w) for k, w in value.items()}
+
+
 @account_section("generate_calls")
 def generate_calls(loader: Loader, account: Account, data: Any, place: str) -> None:
     if not isinstance(data, dict):
@@ -69,4 +83,4 @@ def generate_calls(loader: Loader, account: Account, data: Any, place: str) -> N
     seed = _int(loader, data, "seed", zlib.crc32(f"{loader.where}:{account.name}".encode()), place)
     loader.session.flush()
     window = Window.whole_days(_anchor(loader, data.get("anchor"), place), days)
-    seed_calls(loader.session, account.pk, count, window, seed)
+    seed_calls(loader.session, account.pk, count, window, seed, traffic_weights=_weights(loader, data, place))

@@ -3,12 +3,18 @@
 Environment-wide `system_flows: all` - the DEFAULT rule templates (mock_iovox/flows/system.py).
 
 Per account `call_flows` - the account's own (CUSTOM) flows, each optionally on links, with the
-contacts its `?` rules are fixed to per link (the contact must be defined in `contacts`):
+per-link values of its `?` slots, as attachRuleTemplateToLinks would store them: `contacts` fixes a
+rule's contact (defined in `contacts`; its id, phone, e-mail and name fill the contact slots),
+`values` any slot by its rules_variable name (`sound_files`, `play`, `no_key_message`,
+`voicemail_message`, `send_call_alert`, `record_call`, `contact/phone_number` …; sound files as
+`group|label`):
 
     call_flows:
       - xml: <callFlow name="Call the agent"><call id="call_1" label="Call" .../></callFlow>
         links:
-          - {link_id: westbourne-web, contacts: {call_1: sales-desk}}
+          - link_id: westbourne-web
+            contacts: {call_1: sales-desk}
+            values: {menu: {play: ["IVR|Menu options"]}}
 """
 
 from __future__ import annotations
@@ -86,19 +92,36 @@ def _attach(
     if link is None:
         raise FixtureError(f"{loader.where}: {place}: unknown link {link_id!r}")
     setattr(link, link_column(row.kind).key, row.pk)
-    for rule_id, contact_id in (data.get("contacts") or {}).items():
-        rule = flow.by_id.get(str(rule_id))
-        contact = session.scalars(
-            select(Contact).where(Contact.account_pk == account.pk, Contact.contact_id == str(contact_id))
-        ).first()
-        if rule is None or contact is None:
-            raise FixtureError(f"{loader.where}: {place}: unknown rule {rule_id!r} or contact {contact_id!r}")
-        values = {
-            "contact/contact_id": contact.contact_id,
-            "contact/phone_number": contact.business_phone or contact.mobile_phone,
-            "contact/email": contact.email,
-            "contact/display_name": contact.display_name,
-        }
+    contacts = data.get("contacts") or {}
+    extra = data.get("values") or {}
+    if not isinstance(contacts, dict) or not isinstance(extra, dict):
+        raise FixtureError(f"{loader.where}: {place}: 'contacts' and 'values' map rule ids")
+    for rule_id in dict.fromkeys([*map(str, contacts), *map(str, extra)]):
+        rule = flow.by_id.get(rule_id)
+        if rule is None:
+            raise FixtureError(f"{loader.where}: {place}: unknown rule {rule_id!r}")
+        values: dict[str, Any] = {}
+        contact = None
+        if rule_id in map(str, contacts):
+            contact_id = str(next(v for k, v in contacts.items() if str(k) == rule_id))
+            contact = session.scalars(
+                select(Contact).where(Contact.account_pk == account.pk, Contact.contact_id == contact_id)
+            ).first()
+            if contact is None:
+                raise FixtureError(
+                    f"{loader.where}: {place}: unknown rule {rule_id!r} or contact {contact_id!r}"
+                )
+            values = {
+                "contact/contact_id": contact.contact_id,
+                "contact/phone_number": contact.business_phone or contact.mobile_phone,
+                "contact/email": contact.email,
+                "contact/display_name": contact.display_name,
+            }
+        given = next((v for k, v in extra.items() if str(k) == rule_id), None) or {}
+        if not isinstance(given, dict):
+            raise FixtureError(f"{loader.where}: {place}: values of {rule_id!r} must be a mapping")
+        for slot, value in given.items():
+            values[str(slot)] = [str(v) for v in value] if isinstance(value, list) else str(value)
         kept = V.prune(rule, values)
         session.add(
             LinkRuleValue(
@@ -106,7 +129,7 @@ def _attach(
                 flow_pk=row.pk,
                 rule_id=rule.id,
                 values_json=V.dumps(kept),
-                contact_pk=contact.pk,
+                contact_pk=contact.pk if contact is not None else None,
             )
         )
     session.flush()

@@ -136,8 +136,11 @@ HTTP_REQUEST = RuleSpec(
 #: the rules each kind of flow may hold
 RULES: Mapping[str, Mapping[str, RuleSpec]] = MappingProxyType(
     {
+        # the call-flow sendSMS page writes both `<sendSMS>` (its heading) and `<sendSms …/>` (its
+        # example): a call flow takes either spelling
         "CALL": {
-            r.element: r for r in (PLAY, CALL, MESSAGE_KEYPRESS, SEND_SMS_CALL, VOICEMAIL, HTTP_REQUEST)
+            r.element: r
+            for r in (PLAY, CALL, MESSAGE_KEYPRESS, SEND_SMS_CALL, SEND_SMS, VOICEMAIL, HTTP_REQUEST)
         },
         "SMS": {r.element: r for r in (SEND_SMS, HTTP_REQUEST)},
         "EMAIL": {r.element: r for r in (HTTP_REQUEST,)},
