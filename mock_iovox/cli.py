@@ -365,3 +365,6 @@ main.add_command(admin)
 from mock_iovox.cli_call import call_command  # noqa: E402
 
 main.add_command(call_command)
+from mock_iovox.cli_openapi import openapi_command  # noqa: E402
+
+main.add_command(openapi_command)
