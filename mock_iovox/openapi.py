@@ -48,6 +48,9 @@ MAX_INTEGER = 10**18 - 1
 DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIME_PATTERN = r"^[0-9]{2}:[0-9]{2}$"
+#: the JSON mirror writes an empty element as "" (`"results": ""`); a string of length 0 rather than
+#: `const`, which client generators read less well
+EMPTY_TEXT: dict[str, Any] = {"type": "string", "maxLength": 0}
 #: a mandatory text: blank values are read as absent (`… Empty`)
 NOT_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
 #: what a BINARY method answers with: uploaded sound files keep their kind, recordings are MP3
@@ -531,12 +534,12 @@ def _row_properties(fields: tuple[Field, ...], as_json: bool) -> Schema:
         wrapper, child = group.split("/", 1)
         item: Schema = {"type": "object", "properties": {f.element: dict(text) for f in members}}
         if as_json:
-            one_or_many = {"anyOf": [item, {"type": "array", "items": item}]}
+            one_or_many = {"anyOf": [{"type": "array", "items": item}, item]}
             props[wrapper] = {
                 "anyOf": [
-                    {"const": ""},
                     {"type": "object", "properties": {child: one_or_many}},
                     {"type": "array"},
+                    EMPTY_TEXT,
                 ]
             }
         else:
@@ -562,8 +565,8 @@ def list_schema(listing: Listing, as_json: bool) -> Schema:
         return {"type": "object", "xml": {"name": "response"}, "properties": {**envelope, "results": results}}
     results = {
         "anyOf": [
-            {"const": ""},
-            {"type": "object", "properties": {"result": {"anyOf": [row, {"type": "array", "items": row}]}}},
+            {"type": "object", "properties": {"result": {"anyOf": [{"type": "array", "items": row}, row]}}},
+            EMPTY_TEXT,
         ]
     }
     inner = {"type": "object", "properties": {**envelope, "results": results}}
