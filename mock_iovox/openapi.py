@@ -747,5 +747,7 @@ def render(doc: Schema, fmt: str = "json") -> str:
     if fmt == "yaml":
         import yaml
 
-        return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110))
+        # libyaml's dumper when PyYAML has it: the pure-Python one takes seconds on this document
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        return str(yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110))
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

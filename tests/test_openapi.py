@@ -207,7 +207,8 @@ def test_cli_prints_both_documents_as_yaml_and_json(doc: Schema) -> None:
     as_json = runner.invoke(main, ["openapi", "--format", "json"])
     assert as_json.exit_code == 0 and json.loads(as_json.output) == doc
     as_yaml = runner.invoke(main, ["openapi"])
-    assert as_yaml.exit_code == 0 and yaml.safe_load(as_yaml.output) == doc
+    assert as_yaml.exit_code == 0
+    assert yaml.load(as_yaml.output, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) == doc
     control = runner.invoke(main, ["openapi", "--control", "--format", "json"])
     assert json.loads(control.output) == openapi_control.document()
 
@@ -220,3 +221,44 @@ def test_served_under_the_control_plane(api: Api, doc: Schema) -> None:
     assert control.status_code == 200 and control.json() == openapi_control.document()
     # state-changing verbs are not routes of these documents
     assert api.client.post("/__mock__/openapi.json").status_code == 405
+
+
+class _Case:
+    def __init__(self, path: str, verb: str = "GET") -> None:
+        self.method = verb
+        self.operation = type("Operation", (), {"path": path})()
+
+
+class _Answer:
+    def __init__(
+        self, status: int, body: bytes, content_type: str = "application/xml; charset=utf-8"
+    ) -> None:
+        self.status_code = status
+        self.headers = {"content-type": [content_type]}
+        self.content = body
+
+
+def test_the_vendor_errors_check_refuses_what_the_document_does_not_list() -> None:
+    from tests.openapi_checks import vendor_errors
+
+    def check(path: str, status: int, body: bytes, content_type: str = "application/xml") -> None:
+        vendor_errors(None, _Answer(status, body, content_type), _Case(path))
+
+    check("/Nodes#method=getNodeDetails", 400, b'<errors><error status="400">Node ID Empty</error></errors>')
+    check(
+        "/Nodes#method=deleteNodes", 400, b'<errors><error status="400">Node ID 3 of 4 Empty</error></errors>'
+    )
+    check(
+        "/Nodes#method=getNodes", 401, b'<errors><error status="401">HTTP 401: Unauthorized</error></errors>'
+    )
+    # a method's own text is not documented for another method (getNodes has no `Doesn't exist`)
+    with pytest.raises(AssertionError, match="undocumented"):
+        check(
+            "/Nodes#method=getNodes",
+            400,
+            b'<errors><error status="400">Node ID Doesn\'t exist</error></errors>',
+        )
+    with pytest.raises(AssertionError, match="shape"):
+        check("/Nodes#method=getNodes", 400, b'{"error": "Method Empty"}', "application/json")
+    with pytest.raises(AssertionError, match="shape"):
+        check("/Nodes#method=getNodes", 400, b'<errors><error status="401">Method Empty</error></errors>')
