@@ -163,9 +163,9 @@ ROUTES: dict[tuple[str, str], tuple[str, Schema | None, int, tuple[str, ...]]] =
     ),
     ("GET", "/ui"): ("The dashboard (HTML).", None, 200, ("text/html",)),
     ("POST", "/ui/call"): (
-        "The dashboard's call form (an HTML form post; redirects).",
+        "The dashboard's call form (an HTML form post): the page again.",
         None,
-        303,
+        200,
         ("text/html",),
     ),
     ("GET", "/ui/journal"): ("The dashboard's journal page (HTML).", None, 200, ("text/html",)),
