@@ -523,9 +523,22 @@ def flow_request_schema(p: Payload) -> Schema:
 # -- answers -------------------------------------------------------------------------------------------
 
 
+def _field_value(f: Field, as_json: bool) -> Schema:
+    """A text, or the element tree that a handler fills (time_frames, rules): the catalogue marks
+    those as not orderable, and only those among the fields outside a group."""
+    if f.orderable:
+        return {"type": "string"}
+    if as_json:
+        return {
+            "anyOf": [{"type": "object"}, {"type": "array"}, EMPTY_TEXT],
+            "description": "An element tree.",
+        }
+    return {"type": "object", "xml": {"name": f.element}, "description": "An element tree."}
+
+
 def _row_properties(fields: tuple[Field, ...], as_json: bool) -> Schema:
     text: Schema = {"type": "string"}
-    props: Schema = {f.element: dict(text) for f in fields if f.group is None}
+    props: Schema = {f.element: _field_value(f, as_json) for f in fields if f.group is None}
     groups: dict[str, list[Field]] = {}
     for f in fields:
         if f.group:

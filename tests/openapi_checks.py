@@ -116,11 +116,13 @@ def st_command(document: Path, url: str, ca: Path, *, examples: int, workers: in
     ]
 
 
-_SUMMARY = re.compile(r"(\d+) generated, (\d+) passed")
+_GENERATED = re.compile(r"(\d+) generated, ")
+_FAILURES = re.compile(r"(\d+) failures?[, ].* in [0-9.]+s =+\s*$", re.M)
 
 
 def summary(output: str) -> tuple[int, int]:
-    """(generated, passed) from the run's closing lines."""
-    found = _SUMMARY.search(output)
+    """(cases generated, failures reported) from the run's closing lines."""
+    found = _GENERATED.search(output)
     assert found, output[-3000:]
-    return int(found[1]), int(found[2])
+    failures = _FAILURES.search(output)
+    return int(found[1]), int(failures[1]) if failures else 0

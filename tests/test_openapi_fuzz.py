@@ -40,9 +40,9 @@ def test_schemathesis_finds_nothing(server: Server, tmp_path: Path) -> None:
     env["PYTHONPATH"] = str(ROOT)
     cmd = st_command(document, server.url, server.certs / "ca.crt", examples=EXAMPLES, workers=2, seed=1)
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    generated, passed = summary(run.stdout)
-    assert run.returncode == 0, run.stdout[-6000:]
-    assert generated == passed >= 250
+    generated, failures = summary(run.stdout)
+    assert run.returncode == 0 and failures == 0, run.stdout[-6000:]
+    assert generated >= 250
     # the vendor-error check saw error answers (most random inputs fail a business rule)
     statuses = tally.read_text().split()
     assert statuses.count("400") >= 50
