@@ -16,7 +16,7 @@ PACKAGE = Path(mock_iovox.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names.split())
     for names in (
-        "cli pytest_plugin testcontainers coverage openapi __main__",  # clients of the layers below
+        "cli pytest_plugin testcontainers coverage openapi openapi_control __main__",  # clients of the rest
         "server",  # HTTP: the app, the endpoint, dispatch, batching, kept answers, serving
         "admin",  # the control plane and the dashboard
         "handlers",  # one module per vendor interface
