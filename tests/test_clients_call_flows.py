@@ -85,8 +85,16 @@ def placed_call(api: Api, resp: Any, link: str) -> dict[str, str]:
     return dict(row)
 
 
-def assert_recording(api: Api, call_id: str) -> None:
-    resp = api.get("Calls", "getCallRecording", {"id": call_id})
+def assert_dialled_the_flow(api: Api, row: dict[str, str]) -> None:
+    """The flow's own number was dialled (a contact-less rule is a complete destination), answered
+    and recorded (record="true"), and getCallRecording gives the MP3."""
+    assert (row["call_destination"], row["call_result"], row["has_recording"]) == (
+        "33612345678",
+        "ANSWERED",
+        "1",
+    )
+    assert int(row["talk_time_sec"]) > 0
+    resp = api.get("Calls", "getCallRecording", {"id": row["id"]})
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"] == "audio/mpeg"
     assert MP3(io.BytesIO(resp.content)).info.length > 0
@@ -102,15 +110,7 @@ def test_ruby_client_call_flow_scenario(scenario_api: Api) -> None:
     )
     assert ruby(api, "PUT", "Links", "attachRuleTemplateToLinks", attach).status_code == 204
     resp = ruby(api, "POST", "Calling", "initiateCall", INITIATE.format(link="westbourne-web"))
-    row = placed_call(api, resp, "westbourne-web")
-    # the flow's own number is dialled: the contact-less rule is a complete destination
-    assert (row["call_destination"], row["call_result"], row["has_recording"]) == (
-        "33612345678",
-        "ANSWERED",
-        "1",
-    )
-    assert int(row["talk_time_sec"]) > 0
-    assert_recording(api, row["id"])
+    assert_dialled_the_flow(api, placed_call(api, resp, "westbourne-web"))
 
 
 def test_php_client_call_flow_scenario(scenario_api: Api) -> None:
@@ -121,13 +121,7 @@ def test_php_client_call_flow_scenario(scenario_api: Api) -> None:
     attach = PHP_ATTACH.format(name="Shop Line", link="leeds-deli-web")
     assert php(api, "PUT", "Links", "attachRuleTemplateToLinks", attach).status_code == 204
     resp = php(api, "POST", "Calling", "initiateCall", INITIATE.format(link="leeds-deli-web"))
-    row = placed_call(api, resp, "leeds-deli-web")
-    assert (row["call_destination"], row["call_result"], row["has_recording"]) == (
-        "33612345678",
-        "ANSWERED",
-        "1",
-    )
-    assert_recording(api, row["id"])
+    assert_dialled_the_flow(api, placed_call(api, resp, "leeds-deli-web"))
 
     # getCallFlow (always XML for PHP), updateCallFlow, deleteCallFlows
     doc = xml_of(php(api, "GET", "CallFlow", "getCallFlow", call_flow="Shop Line"))
