@@ -56,8 +56,13 @@ ROUTES: dict[tuple[str, str], tuple[str, Schema | None, int, tuple[str, ...]]] =
         200,
         (JSON,),
     ),
-    ("GET", "/openapi.json"): ("This vendor API's OpenAPI document.", None, 200, (JSON,)),
-    ("GET", "/openapi-control.json"): ("The control plane's OpenAPI document.", None, 200, (JSON,)),
+    ("GET", "/openapi.json"): (
+        "This vendor API's OpenAPI document (open, like /health).",
+        None,
+        200,
+        (JSON,),
+    ),
+    ("GET", "/openapi-control.json"): ("The control plane's OpenAPI document (open).", None, 200, (JSON,)),
     ("GET", "/clock"): ("The environment's clock.", None, 200, (JSON,)),
     (
         "PUT",
@@ -206,7 +211,13 @@ def live_routes() -> list[tuple[str, str]]:
     # routes() only wraps the operations in closures: an instance without databases is enough
     plane = ControlPlane.__new__(ControlPlane)
     plane.settings = Settings()  # the routes' body bounds are read from it
-    found = [("GET", "/health"), ("GET", "/ca.crt")]  # served beside the control plane's own routes
+    # served by the server beside the control plane's own routes, open to anyone
+    found = [
+        ("GET", "/health"),
+        ("GET", "/ca.crt"),
+        ("GET", "/openapi.json"),
+        ("GET", "/openapi-control.json"),
+    ]
     for route in [*plane.routes(), *Dashboard(plane).routes()]:
         if isinstance(route, Route):
             path = _CONVERTOR.sub("}", route.path)  # `{pk:int}` → `{pk}`
@@ -291,7 +302,7 @@ def document() -> Schema:
 
 
 def serve_vendor_document(_: object) -> Any:
-    """GET /__mock__/openapi.json (a control-plane operation)."""
+    """GET /__mock__/openapi.json (served by server/app.py, open like /health)."""
     from starlette.responses import Response
 
     from mock_iovox import openapi
@@ -300,7 +311,7 @@ def serve_vendor_document(_: object) -> Any:
 
 
 def serve_control_document(_: object) -> Any:
-    """GET /__mock__/openapi-control.json (a control-plane operation)."""
+    """GET /__mock__/openapi-control.json (served by server/app.py, open like /health)."""
     from starlette.responses import Response
 
     return Response(_document(), media_type=JSON)

@@ -16,8 +16,9 @@ PACKAGE = Path(mock_iovox.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names.split())
     for names in (
-        "cli pytest_plugin testcontainers coverage openapi openapi_control __main__",  # clients of the rest
+        "cli pytest_plugin testcontainers __main__",  # clients of the layers below
         "server",  # HTTP: the app, the endpoint, dispatch, batching, kept answers, serving
+        "openapi openapi_control coverage",  # documents generated from the catalogue and the routes
         "admin",  # the control plane and the dashboard
         "handlers",  # one module per vendor interface
         "domain calls flows numbering fakes",  # rules shared by interfaces; engine, flows, numbers, fixtures

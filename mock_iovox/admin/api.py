@@ -31,7 +31,6 @@ from mock_iovox.db import Account, ApiUser, CallbackDelivery, IpRange, PurchaseO
 from mock_iovox.db.engine import Database
 from mock_iovox.fakes.fixtures import DEFAULT_ALLOWED, read_fixture
 from mock_iovox.fakes.fixtures import reset as reset_db
-from mock_iovox.openapi_control import serve_control_document, serve_vendor_document
 from mock_iovox.settings import Settings
 
 JSON_TYPE = "application/json"
@@ -163,9 +162,6 @@ class ControlPlane:
             Route("/outbox", e(outbox), methods=["GET"]),
             Route("/calls/seed", e(seed_calls), methods=["POST"]),
             Route("/calls", e(place_call), methods=["POST"]),
-            # read-only: the OpenAPI documents (mock_iovox/openapi.py, openapi_control.py)
-            Route("/openapi.json", e(serve_vendor_document), methods=["GET"]),
-            Route("/openapi-control.json", e(serve_control_document), methods=["GET"]),
         ]
 
 

@@ -367,6 +367,19 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
             return Response(body, status_code=404, media_type="application/json")
         return Response(ca.read_bytes(), media_type="application/x-pem-file")
 
+    async def openapi_document(request: Request) -> Response:
+        """The OpenAPI documents (mock_iovox/openapi.py, openapi_control.py): public descriptions, open
+        like /health, so that tools (Schemathesis, client generators) can fetch them without a key."""
+        from mock_iovox import openapi_control
+
+        serve = (
+            openapi_control.serve_control_document
+            if request.url.path.endswith("openapi-control.json")
+            else openapi_control.serve_vendor_document
+        )
+        answer: Response = await anyio.to_thread.run_sync(serve, request)
+        return answer
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
@@ -381,6 +394,8 @@ def create_app(settings: Settings, databases: Mapping[str, Database] | None = No
         routes=[
             Route("/__mock__/health", health, methods=["GET"]),
             Route("/__mock__/ca.crt", ca_certificate, methods=["GET"]),
+            Route("/__mock__/openapi.json", openapi_document, methods=["GET"]),
+            Route("/__mock__/openapi-control.json", openapi_document, methods=["GET"]),
             Mount("/__mock__", routes=control_routes(settings, dbs)),
         ],
         middleware=[Middleware(FaultBarrier)],
