@@ -1,7 +1,8 @@
 """The long Schemathesis run of issue 22: the generated OpenAPI document (GET /__mock__/openapi.json)
 fed to Schemathesis against a real `mock-iovox serve --workers 2` over TLS, with the default sandbox
-credentials and the checks of tests/test_openapi_fuzz.py (no 5xx, documented statuses, content types
-and JSON bodies, every error in the vendor's `<errors>` shape with a documented message).
+credentials and the checks of tests/test_openapi_fuzz.py (no 5xx, documented statuses, content types,
+JSON bodies and success XML bodies against their schemas, every error in the vendor's `<errors>` shape
+with a documented message).
 
     python bench/openapi_fuzz.py                        # 300 cases per operation (≈ 22,800 requests)
     python bench/openapi_fuzz.py --examples 20 --out /tmp/st.json
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.openapi_checks import TALLY_ENV, st_command, summary  # noqa: E402
+from tests.openapi_checks import TALLY_ENV, XML_TALLY_SUFFIX, st_command, summary  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
 
@@ -66,11 +67,14 @@ def main() -> None:
     if args.log:
         args.log.write_text(run.stdout + run.stderr)
     statuses = collections.Counter(int(s) for s in tally.read_text().split()) if tally.exists() else {}
+    xml_tally = Path(str(tally) + XML_TALLY_SUFFIX)
+    xml_checked = len(xml_tally.read_text().split()) if xml_tally.exists() else 0
     generated, failures = summary(run.stdout)
     figures = {
         "requests": sum(statuses.values()),
         "statuses": dict(sorted(statuses.items())),
         "5xx": sum(n for s, n in statuses.items() if s >= 500),
+        "xml_answers_schema_checked": xml_checked,
         "cases_generated": generated,
         "failures_reported": failures,
         "schemathesis_exit": run.returncode,

@@ -21,6 +21,7 @@ from mock_iovox import __version__, errors
 from mock_iovox.catalog import CATALOG, all_methods
 from mock_iovox.catalog.model import (
     DEFAULT_MAX_ITEMS,
+    Extra,
     Field,
     Listing,
     Method,
@@ -536,16 +537,19 @@ def _field_value(f: Field, as_json: bool) -> Schema:
     return {"type": "object", "xml": {"name": f.element}, "description": "An element tree."}
 
 
-def _row_properties(fields: tuple[Field, ...], as_json: bool) -> Schema:
+def _row_properties(listing: Listing, as_json: bool) -> Schema:
+    fields = listing.fields
     text: Schema = {"type": "string"}
     props: Schema = {f.element: _field_value(f, as_json) for f in fields if f.group is None}
     groups: dict[str, list[Field]] = {}
     for f in fields:
         if f.group:
             groups.setdefault(f.group, []).append(f)
+    items: dict[str, Schema] = {}
     for group, members in groups.items():
         wrapper, child = group.split("/", 1)
         item: Schema = {"type": "object", "properties": {f.element: dict(text) for f in members}}
+        items[group] = item
         if as_json:
             one_or_many = {"anyOf": [{"type": "array", "items": item}, item]}
             props[wrapper] = {
@@ -556,17 +560,37 @@ def _row_properties(fields: tuple[Field, ...], as_json: bool) -> Schema:
                 ]
             }
         else:
-            props[wrapper] = {
-                "type": "array",
-                "xml": {"name": wrapper, "wrapped": True},
-                "items": {**item, "xml": {"name": child}},
-            }
+            props[wrapper] = _wrapped(wrapper, child, item)
+    if not as_json:  # JSON rows are open objects: the extras are written there as they come
+        for extra in listing.extras:
+            _add_extra(props, items, extra)
     return props
+
+
+def _wrapped(wrapper: str, child: str, item: Schema) -> Schema:
+    return {
+        "type": "array",
+        "xml": {"name": wrapper, "wrapped": True},
+        "items": {**item, "xml": {"name": child}},
+    }
+
+
+def _add_extra(props: Schema, items: dict[str, Schema], extra: Extra) -> None:
+    """An element req_fields does not select, in the row or in a group's items (XML side)."""
+    group, _, element = extra.path.rpartition("/")
+    target = items[group]["properties"] if group else props
+    if extra.like is not None:
+        child = extra.like.split("/", 1)[1]
+        target[element] = _wrapped(element, child, items[extra.like])
+    elif extra.tree:
+        target[element] = {"type": "object", "xml": {"name": element}, "description": "An element tree."}
+    else:
+        target.setdefault(element, {"type": "string"})
 
 
 def list_schema(listing: Listing, as_json: bool) -> Schema:
     count: Schema = {"type": "string"} if as_json else {"type": "integer", "minimum": 0}
-    row: Schema = {"type": "object", "properties": _row_properties(listing.fields, as_json)}
+    row: Schema = {"type": "object", "properties": _row_properties(listing, as_json)}
     envelope = {"current_page": count, "total_pages": count, "total_results": count}
     results: Schema
     if not as_json:

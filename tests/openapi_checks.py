@@ -4,6 +4,9 @@
 `vendor_errors`: every answer of 400 or more is the vendor's `<errors>` document (tests/fuzz.py's
 shape check), and every message in it is one the OpenAPI document lists for that operation, as
 written or with its `{placeholders}` filled.
+
+`xml_conformance`: every success answer in XML holds to the document's XML schema for it
+(tests/openapi_xml.py; Schemathesis's own response_schema_conformance validates JSON bodies only).
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from mock_iovox import errors
 from mock_iovox.catalog import find_method
 from mock_iovox.openapi import general_errors, method_errors
 from tests.fuzz import shape_problem
+from tests.openapi_xml import success_schema, xml_problem
 
 #: where the status of each checked answer is tallied (one line per answer), so a test can tell that the check
 #: ran; unset: no tally
 TALLY_ENV = "MOCK_IOVOX_ST_TALLY"
+#: beside it, the statuses of the success answers the XML check held to their schema
+XML_TALLY_SUFFIX = ".xml"
 _PLACEHOLDER = re.compile(r"\\\{[a-z_]+\\\}")
 
 
@@ -46,9 +52,7 @@ def vendor_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     _tally(status)
     if status < 400:
         return None
-    content_type = response.headers.get("content-type", [""])
-    kind = content_type[0] if isinstance(content_type, list) else str(content_type)
-    problem = shape_problem(case.method.upper(), status, kind, response.content)
+    problem = shape_problem(case.method.upper(), status, _content_type(response), response.content)
     if problem is not None and status < 500:
         raise AssertionError(f"not the vendor's <errors> shape: {problem}")
     root = etree.fromstring(response.content)
@@ -60,10 +64,30 @@ def vendor_errors(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def _tally(status: int) -> None:
+@schemathesis.check
+def xml_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
+    status = response.status_code
+    if status >= 400 or "xml" not in _content_type(response):
+        return None
+    schema = success_schema(case.operation.path, case.method, status)
+    if schema is None:
+        return None
+    problem = xml_problem(response.content, schema)
+    _tally(status, XML_TALLY_SUFFIX)
+    if problem is not None:
+        raise AssertionError(f"the XML answer is not the documented one: {problem}")
+    return None
+
+
+def _content_type(response: Any) -> str:
+    value = response.headers.get("content-type", [""])
+    return str(value[0] if isinstance(value, list) else value)
+
+
+def _tally(status: int, suffix: str = "") -> None:
     path = os.environ.get(TALLY_ENV)
     if path:
-        with Path(path).open("a") as out:  # a line is written at once: safe across the CLI's workers
+        with Path(path + suffix).open("a") as out:  # a line is written at once: safe across the CLI's workers
             out.write(f"{status}\n")
 
 
@@ -74,6 +98,7 @@ CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
     "vendor_errors",
+    "xml_conformance",
 )
 
 

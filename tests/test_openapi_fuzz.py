@@ -1,7 +1,8 @@
 """Schemathesis (a third-party fuzzer) against the real server over TLS, driven by the generated
 OpenAPI document: a bounded run of a few hundred cases over every operation (bench/openapi_fuzz.py
 is the long one). Checks: no 5xx, documented statuses and content types, JSON bodies matching their
-schema, and every error answer in the vendor's `<errors>` shape with a documented message."""
+schema, success XML bodies matching theirs (tests/openapi_xml.py), and every error answer in the
+vendor's `<errors>` shape with a documented message."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.openapi_checks import TALLY_ENV, st_command, summary
+from tests.openapi_checks import TALLY_ENV, XML_TALLY_SUFFIX, st_command, summary
 from tests.server import Server, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -46,3 +47,5 @@ def test_schemathesis_finds_nothing(server: Server, tmp_path: Path) -> None:
     # the vendor-error check saw error answers (most random inputs fail a business rule)
     statuses = tally.read_text().split()
     assert statuses.count("400") >= 50
+    # and the XML check held success answers to their documented schema
+    assert len(Path(str(tally) + XML_TALLY_SUFFIX).read_text().split()) >= 20

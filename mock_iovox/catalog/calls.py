@@ -5,6 +5,7 @@ from types import MappingProxyType
 
 from mock_iovox.catalog.common import CAT_IDS, errs
 from mock_iovox.catalog.model import (
+    Extra,
     Field,
     Interface,
     Listing,
@@ -225,7 +226,11 @@ INTERFACE = Interface(
                 *_filters("call_origin_encryption"),
                 QueryParam("group_fields", doc="Comma list of GROUP_FIELDS abbreviations."),
             ),
-            listing=Listing(METRIC_FIELDS, orderable=False),
+            listing=Listing(
+                METRIC_FIELDS,
+                orderable=False,
+                extras=tuple(Extra(e) for e in ("period", *GROUP_FIELDS.values())),
+            ),
             response=Response.LIST,
             json=True,
             errors=errs(

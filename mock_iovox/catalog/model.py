@@ -100,6 +100,18 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Extra:
+    """An element a row carries that req_fields does not select (so only the OpenAPI document reads
+    it): `path` is the element, under a group's items when it starts with the group ("links/link/…")."""
+
+    path: str
+    #: an element tree the handler fills, not a text
+    tree: bool = False
+    #: a wrapped list of the same items as this row-level group (getNodeDetails' link `cats`)
+    like: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Listing:
     fields: tuple[Field, ...]
     default_order: str | None = None  # e.g. "nn_DESC"; None = creation order, oldest first
@@ -110,6 +122,9 @@ class Listing:
     paged: bool = True  # page / limit accepted
     selectable: bool = True  # req_fields accepted
     orderable: bool = True  # order accepted
+    #: elements a row carries beside its fields that req_fields does not select (getCallMetrics'
+    #: `period` and group values, getNodeDetails' link rules), so the OpenAPI document lists them
+    extras: tuple[Extra, ...] = ()
 
     @property
     def default_fields(self) -> tuple[Field, ...]:

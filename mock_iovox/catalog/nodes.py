@@ -16,6 +16,7 @@ from mock_iovox.catalog.common import (
     full_links,
 )
 from mock_iovox.catalog.model import (
+    Extra,
     Field,
     Interface,
     Listing,
@@ -119,6 +120,11 @@ INTERFACE = Interface(
                     Field("cv", "value", default=True, group="cats/cat"),
                 ),
                 default_order="nn_DESC",
+                extras=(
+                    Extra("links/link/rule_template_name"),
+                    Extra("links/link/rules", tree=True),
+                    Extra("links/link/cats", like="cats/cat"),
+                ),
             ),
             response=Response.LIST,
             json=True,
