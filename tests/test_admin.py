@@ -18,20 +18,8 @@ from starlette.testclient import TestClient
 from mock_iovox.admin import snapshots
 from mock_iovox.server.app import create_app, open_databases
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import CLIENT, OTHER, PINNED, assert_errors, node_xml, results
-
-
-def admin(api: Api, verb: str, path: str, **kw: Any) -> httpx.Response:
-    """A control-plane request as the client sends it (with its X-Requested-With header)."""
-    kw["headers"] = {**CLIENT, **kw.get("headers", {})}
-    return api.client.request(verb, f"/__mock__{path}", **kw)
-
-
-def ok(resp: httpx.Response, status: int = 200) -> Any:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"] == "application/json"
-    return resp.json()
+from tests.helpers import OTHER, PINNED, Api, assert_errors, node_xml, results
+from tests.helpers.admin import admin, ok
 
 
 def bad(resp: httpx.Response, field: str, status: int = 400) -> str:
@@ -897,7 +885,7 @@ def test_control_plane_on_postgres(postgres_settings: Settings) -> None:
 
 def test_place_a_call(api: Api) -> None:
     """POST /calls runs the engine through the link's flow; the CDR is in getCallData at once."""
-    from tests.test_engine import call_rule, use_flow
+    from tests.helpers.flows import call_rule, use_flow
 
     use_flow(api, call_rule("441632960900"), link="leeds-deli-web")  # the magic number that answers
     placed = ok(admin(api, "POST", "/calls", json={"link_id": "leeds-deli-web", "from": "447700900123"}), 201)

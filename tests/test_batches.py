@@ -417,8 +417,8 @@ def test_a_batch_on_postgres_answers_what_one_transaction_each_would(
 def test_writes_at_once_over_tls_answer_as_alone(settings: Settings, tmp_path: Path) -> None:
     """Sixteen clients over the real server at once, each creating its own node and the same
     shared one: every answer is right, every write that succeeded is there, one journal row each."""
+    from tests.helpers.concurrency import together
     from tests.server import start, stop
-    from tests.test_races import _together
 
     server = start(tmp_path / "server", data_dir=settings.data_dir, plain_http=False)
     clients = [server.client() for _ in range(16)]
@@ -429,7 +429,7 @@ def test_writes_at_once_over_tls_answer_as_alone(settings: Settings, tmp_path: P
             return lambda: client.post(url, content=node_xml(node).encode(), headers=PHP_HEADERS)
 
         calls = [create(c, node) for n, c in enumerate(clients) for node in (f"e2e-{n}", "e2e-shared")]
-        answers = _together(calls)
+        answers = together(calls)
         own, shared = answers[0::2], answers[1::2]
         assert [a.status_code for a in own] == [201] * 16
         assert sorted(a.status_code for a in shared) == [201] + [400] * 15

@@ -22,9 +22,8 @@ from mock_iovox.cli import main
 from mock_iovox.fakes.fixtures import FixtureError, read_fixture
 from mock_iovox.server.app import open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from tests.conftest import Api, prepare_pinned
-from tests.helpers import OTHER
-from tests.test_calls_support import DEMO, WIDE, scalar, sql, today
+from tests.helpers import OTHER, Api, prepare_pinned
+from tests.helpers.calls import DEMO, WIDE, scalar, sql, today
 
 #: Ofcom drama ranges, French fiction ranges, NANP 555-01xx (DECISIONS.md §5)
 FICTIONAL = re.compile(

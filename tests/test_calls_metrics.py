@@ -8,15 +8,14 @@ from datetime import date, timedelta
 import pytest
 
 from mock_iovox.catalog.calls import GROUP_FIELDS, METRIC_FIELDS
-from tests.conftest import Api
-from tests.helpers import assert_errors, results, totals
-from tests.test_calls_support import (
+from tests.helpers import Api, assert_errors, results, totals
+from tests.helpers.calls import (
     WIDE,
     frozen_clock,  # noqa: F401  (fixture)
     metrics,
     today,
 )
-from tests.test_calls_support import call_data as _call_data
+from tests.helpers.calls import call_data as _call_data
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 

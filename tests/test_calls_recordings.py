@@ -9,9 +9,8 @@ import pytest
 from mutagen.mp3 import MP3
 
 from mock_iovox.calls.audio import SAMPLE_RATE, render_mp3
-from tests.conftest import Api
-from tests.helpers import OTHER, RUBY_HEADERS, assert_errors, ruby_query
-from tests.test_calls_support import DEMO, scalar, sql
+from tests.helpers import OTHER, RUBY_HEADERS, Api, assert_errors, ruby_query
+from tests.helpers.calls import DEMO, scalar, sql
 
 FRAME = 576 / SAMPLE_RATE  # seconds per MPEG-2 layer III frame
 
@@ -49,7 +48,7 @@ def test_long_calls_are_capped_by_the_setting(api: Api) -> None:
 
 
 def test_cap_is_configurable(make_api: object, settings: object) -> None:
-    from tests.conftest import Api as Client
+    from tests.helpers import Api as Client
 
     api = Client(replace(settings, recording_cap_seconds=5))  # type: ignore[type-var]
     try:

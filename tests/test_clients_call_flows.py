@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from mutagen.mp3 import MP3
 
-from tests.conftest import Api
 from tests.helpers import (
     RUBY_HEADERS,
     RUBY_PROLOG,
+    Api,
     assert_errors,
     php_body,
     ruby_body,

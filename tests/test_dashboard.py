@@ -104,7 +104,7 @@ def test_dashboard_shows_nodes_calls_and_plays_a_recording(server: Server, tmp_p
 
 def test_place_a_call_form(api: Any) -> None:
     """The dashboard's form runs the call engine and shows the new CDR and its trace."""
-    from tests.test_engine import call_rule, use_flow
+    from tests.helpers.flows import call_rule, use_flow
 
     use_flow(api, call_rule("441632960901"))  # the magic number that is busy
     page = api.client.get("/__mock__/ui")

@@ -14,8 +14,7 @@ from mock_iovox import xmlio
 from mock_iovox.db import Node
 from mock_iovox.errors import IovoxError
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import assert_errors, errors_of, results
+from tests.helpers import Api, assert_errors, errors_of, results
 
 NODES = "Nodes"
 

@@ -20,47 +20,23 @@ from mock_iovox.cli import main
 from mock_iovox.db import Call
 from mock_iovox.db.calls import PendingCall
 from mock_iovox.settings import Settings
-from tests.conftest import Api
 from tests.helpers import (
     PINNED,
     RUBY_HEADERS,
     RUBY_PROLOG,
+    Api,
     assert_errors,
-    php_body,
     results,
     ruby_body,
     ruby_query,
-    xml_of,
 )
-from tests.test_engine import ALL_FIELDS, MENU, call_rule, use_flow
-
-PHP_PROLOG = '<?xml version="1.0" encoding="utf-8"?>\n'
-
-
-def body(link: str, variables: str) -> str:
-    return f"<request><link_id>{link}</link_id><call_variables>{variables}</call_variables></request>"
-
-
-def php_call(api: Api, link: str, variables: str) -> Any:
-    return api.post("Calling", "initiateCall", PHP_PROLOG + body(link, variables), **_php())
-
-
-def _php() -> dict[str, Any]:
-    extra = php_body("")
-    return {"headers": extra["headers"]}
+from tests.helpers.flows import ALL_FIELDS, MENU, body, call_id_of, call_rule, php_call, use_flow
 
 
 def ruby_call(api: Api, link: str, variables: str) -> Any:
     url = "/Calling?" + ruby_query("initiateCall")
     headers = {**RUBY_HEADERS, **ruby_body("")["headers"]}
     return api.client.post(url, headers=headers, content=(RUBY_PROLOG + body(link, variables)).encode())
-
-
-def call_id_of(resp: Any) -> str:
-    assert resp.status_code == 201, resp.text
-    root = xml_of(resp)
-    assert root.tag == "response" and [c.tag for c in root] == ["call_id"]
-    return str(root.findtext("call_id"))
 
 
 def cdr(api: Api, call_id: str) -> dict[str, str]:

@@ -15,9 +15,8 @@ from mock_iovox.db import PurchaseOrder
 from mock_iovox.db.numbering import CallbackDelivery
 from mock_iovox.numbering import callbacks
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import PRODUCTION_KEY, assert_errors, results, totals, xml_of
-from tests.test_numbering_common import (
+from tests.helpers import PRODUCTION_KEY, Api, assert_errors, results, totals, xml_of
+from tests.helpers.numbering import (
     FRENCH_DETAILS,
     Receiver,
     php,

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from mock_iovox.numbering import callbacks
-from tests.conftest import Api
-from tests.helpers import results, xml_of
-from tests.test_numbering_common import (
+from tests.helpers import Api, results, xml_of
+from tests.helpers.numbering import (
     DEMO_POOL,
     FRENCH_DETAILS,
     Receiver,

@@ -22,8 +22,7 @@ from mock_iovox.catalog.model import Response
 from mock_iovox.db.numbering import PurchaseOrder
 from mock_iovox.handlers import HANDLERS
 from mock_iovox.handlers.purchase import order_document
-from tests.conftest import Api
-from tests.helpers import xml_of
+from tests.helpers import Api, xml_of
 
 WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 CDR_GROUPS = {

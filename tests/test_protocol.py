@@ -8,7 +8,6 @@ import pytest
 from mock_iovox.catalog import all_methods
 from mock_iovox.catalog.model import Verb
 from mock_iovox.params import group_query
-from tests.conftest import Api
 from tests.helpers import (
     OTHER_SANDBOX_KEY,
     OTHER_USER,
@@ -16,6 +15,7 @@ from tests.helpers import (
     RUBY_HEADERS,
     SANDBOX_KEY,
     SANDBOX_USER,
+    Api,
     assert_errors,
     errors_of,
     node_xml,

@@ -8,7 +8,6 @@ UNIQUE or FOREIGN KEY constraint. Instances starting together load the fixture o
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy import event, func, select
 from mock_iovox.db import Account, Node
 from mock_iovox.db.engine import Database
 from tests.helpers import PHP_HEADERS, errors_of, php_query
+from tests.helpers.concurrency import together
 from tests.server import Server, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -42,18 +42,6 @@ def _link(node_id: str, link_id: str) -> bytes:
     ).encode()
 
 
-def _together(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
-    """Run the calls at the same moment, one thread each."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], httpx.Response]) -> httpx.Response:
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
 def _same_id_creates(server: Server, rounds: int = 6, writers: int = 16) -> None:
     clients = [server.client() for _ in range(writers)]
     try:
@@ -63,7 +51,7 @@ def _same_id_creates(server: Server, rounds: int = 6, writers: int = 16) -> None
             def create(c: httpx.Client = clients[0], body: bytes = body) -> httpx.Response:
                 return c.post(CREATE_NODES, content=body, headers=PHP_HEADERS)
 
-            answers = _together([lambda c=c: create(c) for c in clients])
+            answers = together([lambda c=c: create(c) for c in clients])
             statuses = sorted(a.status_code for a in answers)
             assert statuses == [201] + [400] * (writers - 1), [
                 a.text for a in answers if a.status_code >= 500
@@ -89,7 +77,7 @@ def _create_links_against_delete(server: Server, rounds: int = 6, writers: int =
             ]
             delete_url = "/Nodes?" + php_query("deleteNodes", {"node_ids": node})
             calls.append(lambda url=delete_url: clients[0].delete(url, headers=PHP_HEADERS))
-            answers = _together(calls)
+            answers = together(calls)
             *links, deleted = answers
             assert deleted.status_code == 204, deleted.text
             for a in links:

@@ -17,8 +17,7 @@ from mock_iovox import errors
 from mock_iovox.handlers import HANDLERS
 from mock_iovox.server.reqlog import JsonFormatter, TextFormatter
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import PRODUCTION_KEY, SANDBOX_KEY, SANDBOX_USER, assert_errors, php_query
+from tests.helpers import PRODUCTION_KEY, SANDBOX_KEY, SANDBOX_USER, Api, assert_errors, php_query
 from tests.server import start, stop
 
 UNAUTHORIZED = "HTTP 401: Unauthorized"

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account
 from mock_iovox.domain.blocking import blocking_decision
-from tests.conftest import Api
-from tests.helpers import RUBY_HEADERS, assert_errors, results, ruby_query, xml_of
+from tests.helpers import RUBY_HEADERS, Api, assert_errors, results, ruby_query, xml_of
 
 PROLOG = '<?xml version="1.0" encoding="utf-8"?>\n'
 GREETING = render_mp3("scenario greeting", 2)

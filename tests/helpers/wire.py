@@ -1,4 +1,5 @@
-"""Request and assertion helpers shaped like the real clients (CLIENT-WIRE.md)."""
+"""Request and assertion helpers shaped like the real clients (CLIENT-WIRE.md); tests.helpers
+re-exports every name."""
 
 from __future__ import annotations
 
