@@ -307,7 +307,12 @@ def test_a_lone_request_is_a_batch_of_one(two: Any) -> None:
     sizes: list[int] = []
     batches = endpoint_of(app).batches["sandbox"]
     run_batch = batches._run_batch
-    batches._run_batch = lambda items: (sizes.append(len(items)), run_batch(items))[1]
+
+    def counted(items: Any) -> Any:
+        sizes.append(len(items))
+        return run_batch(items)
+
+    batches._run_batch = counted
     assert asyncio.run(call(app, MIXED[0]))[0] == 201
     assert sizes == [1]
 
@@ -318,9 +323,12 @@ def test_a_lone_request_is_a_batch_of_one(two: Any) -> None:
 def test_batches_queue_what_arrives_while_one_runs_and_keep_the_order() -> None:
     threads = HandlerThreads(1)
     seen: list[list[int]] = []
-    batches: Batches[int, int] = Batches(
-        threads, lambda items: (seen.append(items), [i * 10 for i in items])[1], limit=3
-    )
+
+    def run(items: list[int]) -> list[int]:
+        seen.append(items)
+        return [i * 10 for i in items]
+
+    batches: Batches[int, int] = Batches(threads, run, limit=3)
 
     async def main() -> list[int]:
         gate = threading.Event()

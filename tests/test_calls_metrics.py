@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ def expected_metrics(rows: list[dict[str, str]], days: int) -> dict[str, str]:
     }
 
 
-PERIOD = {"sdt": "2000-01-01", "edt": "2099-12-31"}
+PERIOD: dict[str, Any] = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 PERIOD_DAYS = (date(2099, 12, 31) - date(2000, 1, 1)).days + 1
 
 

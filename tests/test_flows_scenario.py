@@ -192,8 +192,8 @@ def test_call_flow_lifecycle(scenario_api: Api) -> None:
     assert call_status(api, "westbourne-web") == "ON (No Rules)"
     links = results(api.get("Links", "getLinks", {"link_id": "westbourne-web", "req_fields": "lid,rn"}))
     assert links == [{"link_id": "westbourne-web", "rule_name": ""}]
-    contact = results(api.get("Contacts", "getContacts", {"contact_id": "agent-7", "req_fields": "cid,as"}))
-    assert contact == [{"contact_id": "agent-7", "assigned_status": "UNASSIGNED"}]
+    contacts = results(api.get("Contacts", "getContacts", {"contact_id": "agent-7", "req_fields": "cid,as"}))
+    assert contacts == [{"contact_id": "agent-7", "assigned_status": "UNASSIGNED"}]
 
 
 NODE_FULL = (

@@ -16,7 +16,7 @@ PACKAGE = Path(mock_iovox.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names.split())
     for names in (
-        "cli pytest_plugin testcontainers __main__",  # clients of the layers below
+        "cli pytest_plugin launcher testcontainers __main__",  # clients of the layers below
         "server",  # HTTP: the app, the endpoint, dispatch, batching, kept answers, serving
         "openapi openapi_control coverage",  # documents generated from the catalogue and the routes
         "admin",  # the control plane and the dashboard
@@ -49,7 +49,7 @@ def _layer(module: str) -> int:
 
 def _imports(path: Path) -> list[tuple[str, int]]:
     """Every mock_iovox module `path` imports, at the top or inside a function."""
-    found = []
+    found: list[tuple[str, int]] = []
     for node in ast.walk(ast.parse(path.read_text())):
         if (
             isinstance(node, ast.ImportFrom)
@@ -113,7 +113,7 @@ TESTS = Path(__file__).parent
 
 def _test_imports(path: Path) -> list[tuple[str, int]]:
     """Every `tests.…` module `path` imports, at the top or inside a function."""
-    found = []
+    found: list[tuple[str, int]] = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("tests"):
             assert node.module is not None

@@ -5,6 +5,8 @@ outcome reaches a local listener through callback_url."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mock_iovox.numbering import callbacks
@@ -104,7 +106,7 @@ def test_numbering_lifecycle(scenario_api: Api) -> None:
     }
 
     # 5. attach by each of the three methods
-    body = {
+    body: dict[str, Any] = {
         "link": [
             {
                 "link_id": "westbourne-web",

@@ -147,7 +147,9 @@ def test_item2_a_web_page_cannot_drive_the_control_plane(server: Server, control
             assert resp.headers["content-type"] == "application/json" and took < 2
         # the same origin's own page and the client still work
         page = c.get("/__mock__/ui")
-        token = html.fromstring(page.text).find(".//input[@name='csrf']").get("value")
+        field = html.fromstring(page.text).find(".//input[@name='csrf']")
+        assert field is not None
+        token = field.get("value")
         form = f"csrf={token}&link_id=westbourne-web&from=447700900123"
         origin = {"origin": server.url, "content-type": "application/x-www-form-urlencoded"}
         assert c.post("/__mock__/ui/call", content=form, headers=origin).status_code == 200
