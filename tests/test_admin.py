@@ -522,7 +522,7 @@ def test_the_wal_is_checkpointed_in_a_thread_once_commits_stop(settings: Setting
     import asyncio
 
     from mock_iovox.admin.journal import GroupCommit
-    from mock_iovox.admin.store import ensure
+    from mock_iovox.admin.setup import ensure
     from mock_iovox.db.generations import LoopView
 
     dbs = open_databases(settings)
