@@ -140,8 +140,9 @@ def start_in_process(folder: Path, fixture: str | None = None) -> IovoxServer:
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import create_app, open_databases
+    from mock_iovox.server.app import create_app
     from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 
     settings = Settings(

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from mock_iovox.admin import snapshots
-from mock_iovox.server.app import create_app, open_databases
+from mock_iovox.db.engine import open_databases
+from mock_iovox.server.app import create_app
 from mock_iovox.settings import Settings
 from tests.helpers import OTHER, PINNED, Api, assert_errors, node_xml, results
 from tests.helpers.admin import admin, ok

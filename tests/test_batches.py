@@ -17,8 +17,9 @@ import pytest
 from mock_iovox.catalog import CATALOG
 from mock_iovox.context import Ctx
 from mock_iovox.db import effects
+from mock_iovox.db.engine import open_databases
 from mock_iovox.handlers import HANDLERS
-from mock_iovox.server.app import VendorEndpoint, create_app, open_databases
+from mock_iovox.server.app import VendorEndpoint, create_app
 from mock_iovox.server.threads import Batches, HandlerThreads
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 from tests.helpers import PHP_HEADERS, node_xml, php_query

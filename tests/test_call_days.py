@@ -20,9 +20,8 @@ from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import Window
 from mock_iovox.cli import main
 from mock_iovox.db import Call, CallDay
-from mock_iovox.db.engine import Database
+from mock_iovox.db.engine import Database, open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
 from tests.helpers import CLIENT, PINNED, Api, totals
 from tests.helpers.flows import call_id_of, call_rule, php_call, use_flow

@@ -20,8 +20,8 @@ from mock_iovox.calls.outcomes import BLOCKED_RESULTS
 from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import CALL_RESULTS, RULE_RESULTS, Window
 from mock_iovox.cli import main
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import FixtureError, read_fixture
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 from tests.helpers import OTHER, Api, prepare_pinned
 from tests.helpers.calls import DEMO, WIDE, scalar, sql, today

@@ -11,8 +11,8 @@ from sqlalchemy import delete, func, select
 
 from mock_iovox.cli import main
 from mock_iovox.db import Node
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings, from_environ
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from mock_iovox import clock
 from mock_iovox.cli import main
-from mock_iovox.server.app import open_databases
+from mock_iovox.db.engine import open_databases
 from mock_iovox.settings import Settings
 from tests.helpers import PINNED, Api, node_xml, results, totals
 from tests.helpers.calls import WIDE

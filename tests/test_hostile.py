@@ -277,8 +277,8 @@ def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings)
     from sqlalchemy import update
 
     from mock_iovox.db import ApiUser
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
     from tests.helpers import SANDBOX_KEY, SANDBOX_USER
 
     dbs = open_databases(settings)
@@ -300,8 +300,8 @@ def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings)
 def test_database_files_are_private(tmp_path: Path) -> None:
     import stat
 
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
     from mock_iovox.settings import DEFAULT_FIXTURE
 
     old = tmp_path / "sandbox.sqlite3"

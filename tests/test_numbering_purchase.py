@@ -420,10 +420,10 @@ def test_delivery_log_keeps_the_newest(api: Api, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(callbacks, "KEEP_PER_ACCOUNT", 4)
     buy(api, purchase_item())
     buy(api, purchase_item())
-    engine = api.dbs["sandbox"].engine
+    database = api.dbs["sandbox"]
     for order_pk in (1, 1, 1, 1, 1, 2, 2):
         callbacks.record(
-            callbacks.Job(engine, 1, order_pk, "http://127.0.0.1:9/", b"<response/>"), 1, None, "x"
+            callbacks.Job(database, 1, order_pk, "http://127.0.0.1:9/", b"<response/>"), 1, None, "x"
         )
     rows = deliveries(api, 0)
     # order 1 kept its newest 3, then the account its newest 4 overall

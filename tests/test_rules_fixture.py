@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from mock_iovox.db import BlockedNumber, SoundFile, TimeTemplate
+from mock_iovox.db.engine import open_databases
 from mock_iovox.db.flows import BlockedNumberRule, Cli
 from mock_iovox.domain.blocking import frames_from_json
 from mock_iovox.fakes.fixtures import FixtureError
-from mock_iovox.server.app import open_databases
 from tests.helpers.fixtures import load
 
 GOOD = """

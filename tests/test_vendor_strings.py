@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from mock_iovox.db.accounts import ApiUser
 from mock_iovox.db.calls import OutboxMessage
+from mock_iovox.db.engine import open_databases
 from mock_iovox.db.flows import Cli
 from mock_iovox.db.subaccounts import SubAccount
 from mock_iovox.fakes.fixtures import FixtureError
-from mock_iovox.server.app import open_databases
 from tests.helpers import (
     OTHER,
     PINNED,

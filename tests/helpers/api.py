@@ -10,8 +10,9 @@ import httpx
 from starlette.testclient import TestClient
 
 from mock_iovox import clock
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import create_app, open_databases
+from mock_iovox.server.app import create_app
 from mock_iovox.settings import Settings
 from tests.helpers.wire import PHP_HEADERS, PINNED, php_query
 from tests.server import Server

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
 
 BASE = """
