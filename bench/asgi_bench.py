@@ -21,8 +21,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import create_app, open_databases
+from mock_iovox.server.app import create_app
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 
 USER, KEY = b"RestUserName", b"eb94fd75a6a8c04306dd341953e7e922"

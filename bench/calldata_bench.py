@@ -89,9 +89,9 @@ def main() -> None:
     from mock_iovox import settings as settings_module
     from mock_iovox.calls import counts, filters
     from mock_iovox.db import Call
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.handlers import HANDLERS
     from mock_iovox.handlers import calls as calls_handler
-    from mock_iovox.server.app import open_databases
     from mock_iovox.server.dispatch import Dispatcher
     from mock_iovox.wire import Incoming
 

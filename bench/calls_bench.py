@@ -98,8 +98,8 @@ def seed(data_dir: Path, fixture: Path, count: int) -> float:
     """Load the fixture, then time the generation of `count` calls (what `mock-iovox seed` does)."""
     from mock_iovox.calls.seed import seed_calls
     from mock_iovox.calls.traffic import Window
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
     from mock_iovox.server.dispatch import utcnow
     from mock_iovox.settings import Settings
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import text
 
 from mock_iovox.admin import snapshots
-from mock_iovox.admin.store import DirtyTable, ensure
+from mock_iovox.admin.setup import ensure
+from mock_iovox.admin.store import DirtyTable
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 
 

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mock_iovox import clock  # noqa: E402
+from mock_iovox.db.engine import open_databases  # noqa: E402
 from mock_iovox.fakes.fixtures import prepare  # noqa: E402
-from mock_iovox.server.app import open_databases  # noqa: E402
 from mock_iovox.server.dispatch import Dispatcher  # noqa: E402
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings  # noqa: E402
 from mock_iovox.wire import Incoming  # noqa: E402

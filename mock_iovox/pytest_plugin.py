@@ -15,16 +15,11 @@ Options: `--iovox-fixture PATH` (a YAML fixture instead of the default one).
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
-import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +30,7 @@ import httpx
 import pytest
 
 from mock_iovox.admin.client import Control
+from mock_iovox.launcher import launch, stop_process
 
 ENVIRONMENTS = ("sandbox", "production")
 #: Host headers that choose each environment (the server picks it per request by Host)
@@ -110,85 +106,32 @@ class IovoxServer:
     def close(self) -> None:
         self.http.close()
         if self.proc is not None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+            stop_process(self.proc)
 
 
 def start_server(folder: Path, fixture: str | None = None, extra: tuple[str, ...] = ()) -> IovoxServer:
-    """`mock-iovox serve` in a subprocess, waited for until it answers."""
-    port = _free_port()
+    """`mock-iovox serve` in a subprocess (mock_iovox/launcher.py), waited for until it answers."""
     key = secrets.token_hex(16)
-    cmd = [
-        sys.executable,
-        "-m",
-        "mock_iovox",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(folder / "data"),
-        "--certs-dir",
-        str(folder / "certs"),
+    args = (
         "--admin-key",
         key,
         # Host starting "sandbox" -> sandbox, any other -> production (client(env) sets Host)
         "--default-env",
         "production",
-        "--log-level",
-        "warning",
         *(("--fixture", fixture) if fixture else ()),
         *extra,
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_IOVOX_")}
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    ca = folder / "certs" / "ca.crt"
-    url = f"https://localhost:{port}"
+    )
+    up = launch(folder, args, log=folder / "server.log")
     try:
-        server = _wait_for(proc, url, ca, key, folder, log)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    try:
+        http = up.client()
+        server = IovoxServer(
+            up.url, up.ca_file, up.data, key, http, Control(client=http, admin_key=key), proc=up.proc
+        )
         server._learn_users(fixture)
     except BaseException:
-        server.close()
+        stop_process(up.proc)
         raise
     return server
-
-
-def _wait_for(
-    proc: subprocess.Popen[bytes], url: str, ca: Path, key: str, folder: Path, log: Path
-) -> IovoxServer:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"mock-iovox exited: {log.read_text()}")
-        if ca.exists():
-            http = httpx.Client(base_url=url, verify=ssl.create_default_context(cafile=str(ca)), timeout=30)
-            try:
-                if http.get("/__mock__/health").status_code == 200:
-                    control = Control(client=http, admin_key=key)
-                    return IovoxServer(url, ca, folder / "data", key, http, control, proc=proc)
-            except (httpx.TransportError, ssl.SSLError):
-                pass
-            http.close()
-        time.sleep(0.1)
-    raise RuntimeError(f"mock-iovox did not start: {log.read_text()}")
 
 
 def start_in_process(folder: Path, fixture: str | None = None) -> IovoxServer:
@@ -197,8 +140,9 @@ def start_in_process(folder: Path, fixture: str | None = None) -> IovoxServer:
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import create_app, open_databases
+    from mock_iovox.server.app import create_app
     from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 
     settings = Settings(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from mock_iovox.db import Link, LinkRuleValue
-from tests.conftest import Api
+from tests.helpers import Api
 
 
 def leave_without_rules(api: Api, link_id: str, env: str = "sandbox") -> None:

@@ -183,7 +183,8 @@ def items_xml(draw: st.DrawFn, spec: Payload, depth: int = 0) -> str:
 def body_for(draw: st.DrawFn, method: Method) -> bytes:
     spec = method.payload
     if spec is None or draw(rare(5)):
-        return draw(hostile_bodies)
+        hostile: bytes = draw(hostile_bodies)
+        return hostile
     if spec.raw:
         inner = draw(st.sampled_from(["<callFlow/>", "<callFlow><node type='x'/></callFlow>", "<x>1</x>"]))
     else:

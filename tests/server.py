@@ -1,24 +1,18 @@
-"""Running the real `mock-iovox serve` in a subprocess for end-to-end tests (uvicorn, TLS, SQLite)."""
+"""Running the real `mock-iovox serve` in a subprocess for end-to-end tests (uvicorn, TLS, SQLite):
+a thin layer over mock_iovox/launcher.py, the launcher the pytest plugin uses too."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import ssl
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from mock_iovox.launcher import free_port, launch, stop_process
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["Server", "free_port", "start", "stop"]
 
 
 @dataclass
@@ -53,52 +47,11 @@ def start(
     plain_http: bool = True,
 ) -> Server:
     """`plain_http=False`: no --http-port listener (its thread makes serve spawn its workers)."""
-    port = port or free_port()
     http_port = http_port or free_port()
-    tmp.mkdir(parents=True, exist_ok=True)
-    log = tmp / f"server-{port}.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "mock_iovox",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir or tmp / "data"),
-        "--certs-dir",
-        str(tmp / "certs"),
-        "--log-level",
-        "warning",
-        *(("--http-port", str(http_port)) if plain_http else ()),
-        *extra,
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_IOVOX_")}
-    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    server = Server(port, http_port, tmp / "certs", data_dir or tmp / "data", proc, log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()}")
-        try:
-            if (server.certs / "ca.crt").exists():
-                with server.client() as c:
-                    if c.get("/__mock__/health").status_code == 200:
-                        return server
-        except (httpx.TransportError, ssl.SSLError):
-            pass
-        time.sleep(0.1)
-    stop(server)
-    raise RuntimeError(f"server did not start: {log.read_text()}")
+    plain = ("--http-port", str(http_port)) if plain_http else ()
+    up = launch(tmp, (*plain, *extra), port=port, data_dir=data_dir, timeout=30)
+    return Server(up.port, http_port, up.certs, up.data, up.proc, up.log)
 
 
 def stop(server: Server) -> None:
-    server.proc.send_signal(signal.SIGINT)
-    try:
-        server.proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait()
+    stop_process(server.proc)

@@ -17,8 +17,9 @@ import pytest
 from mock_iovox.catalog import CATALOG
 from mock_iovox.context import Ctx
 from mock_iovox.db import effects
+from mock_iovox.db.engine import open_databases
 from mock_iovox.handlers import HANDLERS
-from mock_iovox.server.app import VendorEndpoint, create_app, open_databases
+from mock_iovox.server.app import VendorEndpoint, create_app
 from mock_iovox.server.threads import Batches, HandlerThreads
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 from tests.helpers import PHP_HEADERS, node_xml, php_query
@@ -307,7 +308,12 @@ def test_a_lone_request_is_a_batch_of_one(two: Any) -> None:
     sizes: list[int] = []
     batches = endpoint_of(app).batches["sandbox"]
     run_batch = batches._run_batch
-    batches._run_batch = lambda items: (sizes.append(len(items)), run_batch(items))[1]
+
+    def counted(items: Any) -> Any:
+        sizes.append(len(items))
+        return run_batch(items)
+
+    batches._run_batch = counted
     assert asyncio.run(call(app, MIXED[0]))[0] == 201
     assert sizes == [1]
 
@@ -318,9 +324,12 @@ def test_a_lone_request_is_a_batch_of_one(two: Any) -> None:
 def test_batches_queue_what_arrives_while_one_runs_and_keep_the_order() -> None:
     threads = HandlerThreads(1)
     seen: list[list[int]] = []
-    batches: Batches[int, int] = Batches(
-        threads, lambda items: (seen.append(items), [i * 10 for i in items])[1], limit=3
-    )
+
+    def run(items: list[int]) -> list[int]:
+        seen.append(items)
+        return [i * 10 for i in items]
+
+    batches: Batches[int, int] = Batches(threads, run, limit=3)
 
     async def main() -> list[int]:
         gate = threading.Event()
@@ -417,8 +426,8 @@ def test_a_batch_on_postgres_answers_what_one_transaction_each_would(
 def test_writes_at_once_over_tls_answer_as_alone(settings: Settings, tmp_path: Path) -> None:
     """Sixteen clients over the real server at once, each creating its own node and the same
     shared one: every answer is right, every write that succeeded is there, one journal row each."""
+    from tests.helpers.concurrency import together
     from tests.server import start, stop
-    from tests.test_races import _together
 
     server = start(tmp_path / "server", data_dir=settings.data_dir, plain_http=False)
     clients = [server.client() for _ in range(16)]
@@ -429,7 +438,7 @@ def test_writes_at_once_over_tls_answer_as_alone(settings: Settings, tmp_path: P
             return lambda: client.post(url, content=node_xml(node).encode(), headers=PHP_HEADERS)
 
         calls = [create(c, node) for n, c in enumerate(clients) for node in (f"e2e-{n}", "e2e-shared")]
-        answers = _together(calls)
+        answers = together(calls)
         own, shared = answers[0::2], answers[1::2]
         assert [a.status_code for a in own] == [201] * 16
         assert sorted(a.status_code for a in shared) == [201] + [400] * 15

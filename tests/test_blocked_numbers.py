@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from mock_iovox.db import Account, BlockedNumber
 from mock_iovox.domain.blocking import blocking_decision
-from tests.conftest import Api
-from tests.helpers import assert_errors, results, xml_of
+from tests.helpers import Api, assert_errors, results, xml_of
 
 
 def rule(

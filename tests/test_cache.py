@@ -16,10 +16,9 @@ from mock_iovox.clock import ClockState
 from mock_iovox.db import ApiUser, Call, generations
 from mock_iovox.server import answers
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import PHP_HEADERS, PINNED, assert_errors, node_xml, results, totals
+from tests.helpers import PHP_HEADERS, PINNED, Api, assert_errors, node_xml, results, totals
+from tests.helpers.calls import WIDE
 from tests.server import start, stop
-from tests.test_calls_support import WIDE
 
 
 def _generation(api: Api) -> str:

@@ -20,14 +20,11 @@ from mock_iovox.calls.seed import seed_calls
 from mock_iovox.calls.traffic import Window
 from mock_iovox.cli import main
 from mock_iovox.db import Call, CallDay
-from mock_iovox.db.engine import Database
+from mock_iovox.db.engine import Database, open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import CLIENT, PINNED, totals
-from tests.test_engine import call_rule, use_flow
-from tests.test_initiate_call import call_id_of, php_call
+from tests.helpers import CLIENT, PINNED, Api, totals
+from tests.helpers.flows import call_id_of, call_rule, php_call, use_flow
 
 DEMO = 1
 T = "%Y-%m-%d %H:%M:%S"

@@ -31,8 +31,7 @@ from mock_iovox.db import Call, CallFlow, Contact, Link, LinkRuleValue, VoxNumbe
 from mock_iovox.db.engine import Database
 from mock_iovox.flows import values as V
 from mock_iovox.flows.store import flow_of
-from tests.conftest import Api
-from tests.helpers import PINNED
+from tests.helpers import PINNED, Api
 
 
 def rows(db: Database, query: str) -> list[Any]:

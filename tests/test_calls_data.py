@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from mock_iovox.catalog.calls import CDR_FIELDS
-from tests.conftest import Api
-from tests.helpers import PINNED, RUBY_HEADERS, assert_errors, results, ruby_query, totals
-from tests.test_calls_support import (
+from tests.helpers import PINNED, RUBY_HEADERS, Api, assert_errors, results, ruby_query, totals
+from tests.helpers.calls import (
     DEMO,
     WIDE,
     call_data,
@@ -20,8 +19,8 @@ from tests.test_calls_support import (
     nested,
     today,
 )
-from tests.test_calls_support import visible_scalar as scalar
-from tests.test_calls_support import visible_sql as sql
+from tests.helpers.calls import visible_scalar as scalar
+from tests.helpers.calls import visible_sql as sql
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 

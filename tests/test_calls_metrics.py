@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from mock_iovox.catalog.calls import GROUP_FIELDS, METRIC_FIELDS
-from tests.conftest import Api
-from tests.helpers import assert_errors, results, totals
-from tests.test_calls_support import (
+from tests.helpers import Api, assert_errors, results, totals
+from tests.helpers.calls import (
     WIDE,
     frozen_clock,  # noqa: F401  (fixture)
     metrics,
     today,
 )
-from tests.test_calls_support import call_data as _call_data
+from tests.helpers.calls import call_data as _call_data
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -91,7 +91,7 @@ def expected_metrics(rows: list[dict[str, str]], days: int) -> dict[str, str]:
     }
 
 
-PERIOD = {"sdt": "2000-01-01", "edt": "2099-12-31"}
+PERIOD: dict[str, Any] = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 PERIOD_DAYS = (date(2099, 12, 31) - date(2000, 1, 1)).days + 1
 
 

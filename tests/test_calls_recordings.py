@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 
 import pytest
-from mutagen.mp3 import MP3
 
 from mock_iovox.calls.audio import SAMPLE_RATE, render_mp3
-from tests.conftest import Api
-from tests.helpers import OTHER, RUBY_HEADERS, assert_errors, ruby_query
-from tests.test_calls_support import DEMO, scalar, sql
+from mock_iovox.settings import Settings
+from tests.helpers import OTHER, RUBY_HEADERS, Api, assert_errors, mp3_info, ruby_query
+from tests.helpers.calls import DEMO, scalar, sql
 
 FRAME = 576 / SAMPLE_RATE  # seconds per MPEG-2 layer III frame
 
@@ -28,7 +26,7 @@ def a_call(api: Api, where: str) -> tuple[str, int, int]:
 
 
 def duration(data: bytes) -> float:
-    return float(MP3(io.BytesIO(data)).info.length)
+    return float(mp3_info(data).length)
 
 
 def test_call_recording_is_a_playable_mp3_of_the_talk_time(api: Api) -> None:
@@ -36,7 +34,7 @@ def test_call_recording_is_a_playable_mp3_of_the_talk_time(api: Api) -> None:
     resp = api.get("Calls", "getCallRecording", {"id": call_id})
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "audio/mpeg"
-    info = MP3(io.BytesIO(resp.content)).info
+    info = mp3_info(resp.content)
     assert info.channels == 1 and info.sample_rate == SAMPLE_RATE
     assert abs(info.length - talk) <= 2 * FRAME
 
@@ -48,10 +46,10 @@ def test_long_calls_are_capped_by_the_setting(api: Api) -> None:
     assert talk > 130
 
 
-def test_cap_is_configurable(make_api: object, settings: object) -> None:
-    from tests.conftest import Api as Client
+def test_cap_is_configurable(make_api: object, settings: Settings) -> None:
+    from tests.helpers import Api as Client
 
-    api = Client(replace(settings, recording_cap_seconds=5))  # type: ignore[type-var]
+    api = Client(replace(settings, recording_cap_seconds=5))
     try:
         call_id, _, _ = a_call(api, "has_recording = 1 AND talk_time_sec > 30")
         resp = api.get("Calls", "getCallRecording", {"id": call_id})

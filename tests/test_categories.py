@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from mock_iovox.db import Category, Link, Node, link_categories, node_categories
-from tests.conftest import Api
 from tests.helpers import (
     OTHER,
     RUBY_HEADERS,
     RUBY_PROLOG,
+    Api,
     assert_errors,
     results,
     ruby_body,

@@ -50,7 +50,11 @@ def test_force_makes_a_new_ca(tmp_path: Path) -> None:
 
 def test_uvicorn_refuses_tls_below_12(tmp_path: Path) -> None:
     paths, _ = certs.ensure(tmp_path)
-    config = uvicorn.Config(app=None, ssl_certfile=str(paths.server_cert), ssl_keyfile=str(paths.server_key))
+    config = uvicorn.Config(
+        app=None,  # type: ignore[arg-type]  # no app: only the TLS files are loaded
+        ssl_certfile=str(paths.server_cert),
+        ssl_keyfile=str(paths.server_key),
+    )
     config.load()
     assert config.ssl is not None
     assert config.ssl.minimum_version >= ssl.TLSVersion.TLSv1_2

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from mock_iovox.cli import main
 from mock_iovox.db import Node
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import prepare
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings, from_environ
 
 
@@ -76,7 +76,7 @@ def test_reset_reloads_the_fixture(tmp_path: Path) -> None:
     dbs = open_databases(settings)
     prepare(settings, dbs)
     with dbs["sandbox"].writing() as s:
-        s.execute(Node.__table__.delete())
+        s.execute(delete(Node))
     result = CliRunner().invoke(main, ["reset", "--env", "sandbox", "--data-dir", str(tmp_path), "--yes"])
     assert result.exit_code == 0, result.output
     with dbs["sandbox"].sessions() as s:
@@ -90,7 +90,7 @@ def test_prepare_twice_keeps_data(tmp_path: Path) -> None:
     dbs = open_databases(settings)
     prepare(settings, dbs)
     with dbs["sandbox"].writing() as s:
-        s.execute(Node.__table__.delete().where(Node.node_id == "westbourne"))
+        s.execute(delete(Node).where(Node.node_id == "westbourne"))
     prepare(settings, dbs)
     with dbs["sandbox"].sessions() as s:
         assert s.scalar(select(Node.pk).where(Node.node_id == "westbourne")) is None

@@ -16,12 +16,11 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from mock_iovox.cli import main
+from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import FixtureError, prepare, read_fixture
-from mock_iovox.server.app import open_databases
 from mock_iovox.server.startup import banner
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from tests.conftest import Api
-from tests.helpers import OTHER_SANDBOX_KEY, PRODUCTION_KEY, SANDBOX_KEY
+from tests.helpers import OTHER_SANDBOX_KEY, PRODUCTION_KEY, SANDBOX_KEY, Api
 from tests.server import Server, free_port, start, stop
 
 

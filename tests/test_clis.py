@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from mock_iovox.db import Account, CallFlow
 from mock_iovox.db.flows import Cli
-from tests.conftest import Api
-from tests.helpers import OTHER, assert_errors
+from tests.helpers import OTHER, Api, assert_errors
 
 FIXTURE_CLI = "441632960555"
 

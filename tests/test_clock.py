@@ -12,11 +12,10 @@ from click.testing import CliRunner
 
 from mock_iovox import clock
 from mock_iovox.cli import main
-from mock_iovox.server.app import open_databases
+from mock_iovox.db.engine import open_databases
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import PINNED, node_xml, results, totals
-from tests.test_calls_support import WIDE
+from tests.helpers import PINNED, Api, node_xml, results, totals
+from tests.helpers.calls import WIDE
 
 
 def test_state_round_trips() -> None:

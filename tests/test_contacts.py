@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from mock_iovox.db import Account, CallFlow, Contact, Link, LinkRuleValue
-from tests.conftest import Api
 from tests.helpers import (
     OTHER,
     RUBY_HEADERS,
     RUBY_PROLOG,
+    Api,
     assert_errors,
     results,
     ruby_body,

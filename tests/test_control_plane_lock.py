@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api
-from tests.test_admin import admin, ok
+from tests.helpers import Api
+from tests.helpers.admin import admin, ok
 
 
 def _snapshot(api: Api) -> None:

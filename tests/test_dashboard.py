@@ -22,6 +22,11 @@ pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
+def _page(text: str) -> Any:
+    """The dashboard as lxml.html reads it (lxml-stubs type xpath() and the html helpers loosely)."""
+    return html.fromstring(text)
+
+
 def chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
@@ -81,7 +86,7 @@ def test_dashboard_shows_nodes_calls_and_plays_a_recording(server: Server, tmp_p
     netlog = tmp_path / "netlog.json"
     dumped = browse(tmp_path, url, "--dump-dom", f"--log-net-log={netlog}")
     assert dumped.returncode == 0, dumped.stderr[-2000:]
-    page = html.fromstring(dumped.stdout)
+    page = _page(dumped.stdout)  # lxml-stubs type xpath() as any of its results
     nodes = {tr.get("data-node-id") for tr in page.xpath("//section[@id='accounts']//tr[@class='node']")}
     assert {"westbourne", "leeds-deli"} <= nodes
     calls = page.xpath("//section[@id='calls']//tr[@class='call']")
@@ -104,11 +109,11 @@ def test_dashboard_shows_nodes_calls_and_plays_a_recording(server: Server, tmp_p
 
 def test_place_a_call_form(api: Any) -> None:
     """The dashboard's form runs the call engine and shows the new CDR and its trace."""
-    from tests.test_engine import call_rule, use_flow
+    from tests.helpers.flows import call_rule, use_flow
 
     use_flow(api, call_rule("441632960901"))  # the magic number that is busy
     page = api.client.get("/__mock__/ui")
-    form = html.fromstring(page.text).get_element_by_id("place-call").find(".//form")
+    form = _page(page.text).get_element_by_id("place-call").find(".//form")
     assert form is not None and form.get("action") == "/__mock__/ui/call?env=sandbox"
     options = [o.get("value") for o in form.iter("option")]
     assert "westbourne-web" in options and "other-link" in options
@@ -118,7 +123,7 @@ def test_place_a_call_form(api: Any) -> None:
         form.get("action"), content=body, headers={"content-type": "application/x-www-form-urlencoded"}
     )
     assert resp.status_code == 200, resp.text
-    placed = html.fromstring(resp.text).get_element_by_id("placed")
+    placed = _page(resp.text).get_element_by_id("placed")
     assert "BUSY" in placed.text_content()
     call_id = placed.get("data-call-id")
     assert call_id and call_id in resp.text  # also in the recent calls below
@@ -127,6 +132,4 @@ def test_place_a_call_form(api: Any) -> None:
         content=f"csrf={token}&link_id=nowhere",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
-    assert (
-        html.fromstring(refused.text).get_element_by_id("placed-error").text_content() == "no link 'nowhere'"
-    )
+    assert _page(refused.text).get_element_by_id("placed-error").text_content() == "no link 'nowhere'"

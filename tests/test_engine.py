@@ -4,7 +4,6 @@ callers and time templates against the virtual clock, bounded loops, the outbox,
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
@@ -15,35 +14,15 @@ from typing import Any, ClassVar
 
 import pytest
 from click.testing import CliRunner
-from mutagen.mp3 import MP3
 from sqlalchemy import select
 
 from mock_iovox import clock, outbound
 from mock_iovox.calls import engine, httpsend, magic, outbox
+from mock_iovox.calls import results as call_results
 from mock_iovox.cli import main
 from mock_iovox.db import Account, Call
-from tests.conftest import Api
-from tests.helpers import PINNED, results
-
-CALLER = "447700900123"
-ALL_FIELDS = (
-    "id,cs,ce,co,coe,col,vn,cd,detail,ct,cts,tt,tts,ctype,call_res,rule_res,"
-    "nid,nname,ntype,lid,lname,ltype,has_rec,es,direction"
-)
-FLOW_HEAD = '<request><callFlow name="{name}" notes="engine test">'
-
-
-def use_flow(api: Api, rules: str, link: str = "westbourne-web", name: str = "Engine") -> None:
-    """Create a flow (PHP shape) and put it on the link."""
-    body = FLOW_HEAD.format(name=name) + rules + "</callFlow></request>"
-    resp = api.post("CallFlow", "createCallFlow", body)
-    assert resp.status_code == 201, resp.text
-    attach = (
-        f"<request><template_name>{name}</template_name><overwrite_existing>TRUE</overwrite_existing>"
-        f"<link_ids><link_id>{link}</link_id></link_ids></request>"
-    )
-    resp = api.put("Links", "attachRuleTemplateToLinks", attach)
-    assert resp.status_code == 204, resp.text
+from tests.helpers import PINNED, Api, mp3_info, results
+from tests.helpers.flows import ALL_FIELDS, CALLER, FLOW_HEAD, MENU, call_rule, use_flow
 
 
 def account_pk(session: Any, name: str = "Demo Estates") -> int:
@@ -63,13 +42,6 @@ def place(
         out = engine.place_call(s, account_pk(s, account), req, clock.now(s))
         cdr = {c.name: getattr(out.call, c.name) for c in Call.__table__.columns}
         return cdr, out.trace
-
-
-def call_rule(dest: str, extra: str = "", inner: str = "", rule_id: str = "c1") -> str:
-    return (
-        f'<call id="{rule_id}" label="Call" destinationPhoneNumber="{dest}" destinationContactId="?" '
-        f'record="true" sendCallAlert="NONE" timeout="20"{extra}>{inner}</call>'
-    )
 
 
 def outbox_of(api: Api, kind: str | None = None) -> list[dict[str, Any]]:
@@ -210,24 +182,7 @@ def test_voicemail_after_no_answer(api: Api) -> None:
     assert [(m["to"], m["subject"]) for m in mails] == [("desk@example.com", "New voicemail")]
     resp = api.get("Calls", "getVoicemailRecording", {"id": cdr["call_id"]})
     assert resp.status_code == 200
-    assert abs(MP3(io.BytesIO(resp.content)).info.length - magic.MAGIC_VOICEMAIL_SECONDS) <= 0.2
-
-
-MENU = (
-    '<play id="welcome" label="Welcome"><soundFile soundLabel="Welcome" soundGroup="IVR"/></play>'
-    '<messageKeypress id="menu" label="Menu" captureKeypress="false" timeout="{timeout}">'
-    '<play id="prompt" label="Options"><soundFile soundLabel="Welcome" soundGroup="IVR"/></play>'
-    "<eventHandlers>"
-    '<keyEvent action="onMatchKeypressSequence" keypressSequence="1">'
-    + call_rule(magic.MAGIC_ANSWER, rule_id="sales")
-    + "</keyEvent>"
-    '<keyEvent action="onMatchKeypressSequence" keypressSequence="2">'
-    + call_rule(magic.MAGIC_BUSY, rule_id="support")
-    + "</keyEvent>"
-    '<failure id="nochoice" label="No choice" attempts="{attempts}">'
-    '<play id="bye" label="Bye"><soundFile soundLabel="Welcome" soundGroup="IVR"/></play></failure>'
-    "</eventHandlers></messageKeypress>"
-)
+    assert abs(mp3_info(resp.content).length - magic.MAGIC_VOICEMAIL_SECONDS) <= 0.2
 
 
 def test_menu_key_after_a_wrong_one(api: Api) -> None:
@@ -334,7 +289,7 @@ NUISANCE = "441632960999"  # the fixture's blocked caller: allowed on westbourne
 def test_blocked_caller(api: Api) -> None:
     use_flow(api, call_rule(magic.MAGIC_ANSWER), link="leeds-deli-web")
     cdr, trace = place(api, link="leeds-deli-web", number=NUISANCE)
-    assert (cdr["call_result"], cdr["rule_result"], cdr["call_destination"]) == (engine.BLOCKED, "", "")
+    assert (cdr["call_result"], cdr["rule_result"], cdr["call_destination"]) == (call_results.BLOCKED, "", "")
     assert "blocked" in trace[0]
 
 
@@ -345,7 +300,7 @@ def test_time_template_outside_hours_blocks(api: Api) -> None:
     with api.dbs["sandbox"].writing() as s:
         clock.freeze(s, PINNED.replace(hour=20))
     outside, _ = place(api, number=NUISANCE)
-    assert outside["call_result"] == engine.BLOCKED
+    assert outside["call_result"] == call_results.BLOCKED
     assert outside["call_start"] == PINNED.replace(hour=20)
 
 
@@ -365,7 +320,7 @@ def test_recording_of_an_engine_call_has_its_talk_time(api: Api) -> None:
     cdr, _ = place(api)
     resp = api.get("Calls", "getCallRecording", {"id": cdr["call_id"]})
     assert resp.status_code == 200
-    assert abs(MP3(io.BytesIO(resp.content)).info.length - cdr["talk_time_sec"]) <= 0.2
+    assert abs(mp3_info(resp.content).length - cdr["talk_time_sec"]) <= 0.2
 
 
 def test_cli_call(api: Api) -> None:

@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 
 from mock_iovox.db import CallFlow, Contact, LinkRuleValue
 from mock_iovox.flows import store
-from tests.conftest import Api
 from tests.fixture_state import leave_without_rules
-from tests.helpers import OTHER, assert_errors, results, xml_of
-from tests.test_flows_scenario import add_sound_files
+from tests.helpers import OTHER, Api, assert_errors, results, xml_of
+from tests.helpers.flows import add_sound_files
 
 CALL = (
     '<call id="call_1" label="Call" destinationPhoneNumber="?" destinationContactId="?" '

@@ -6,15 +6,11 @@ createNodeFull whose number assignment fails leaves nothing behind."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from mock_iovox.db import Account, SoundFile
-from tests.conftest import Api
 from tests.fixture_state import leave_without_rules
-from tests.helpers import RUBY_HEADERS, RUBY_PROLOG, assert_errors, results, ruby_query, xml_of
+from tests.helpers import RUBY_HEADERS, RUBY_PROLOG, Api, assert_errors, results, ruby_query, xml_of
+from tests.helpers.flows import add_sound_files
 
 # PHP's serializer: declaration, one element per line, two-space indent (CLIENT-WIRE.md §1.6)
 FLOW = """<?xml version="1.0" encoding="utf-8"?>
@@ -43,30 +39,12 @@ ATTACH = (
     "<contact><contact_id>agent-7</contact_id><phone_number>447700900123</phone_number></contact>"
     "</rule></rules_variable></request>"
 )
-FIXED_TIME = datetime(2026, 1, 5, 9, 0, 0)
 CALL_RULE_FIXED = {
     "rule_id": "call_1",
     "rule_type": "call",
     "rule_label": "Call",
     "contact": {"contact_id": "agent-7", "phone_number": "447700900123"},
 }
-
-
-def add_sound_files(api: Api, *labels: str) -> None:
-    """Sound files of the Demo Estates account (the SoundFiles API is another branch's work)."""
-    with api.dbs["sandbox"].writing() as s:
-        account = s.scalars(select(Account).where(Account.name == "Demo Estates")).one()
-        for label in labels:
-            s.add(
-                SoundFile(
-                    account_pk=account.pk,
-                    sound_group="Greetings",
-                    sound_label=label,
-                    data=b"ID3",
-                    created_at=FIXED_TIME,
-                    updated_at=FIXED_TIME,
-                )
-            )
 
 
 def ruby(api: Api, verb: str, interface: str, method: str, body: str = "", **params: Any) -> Any:
@@ -214,8 +192,8 @@ def test_call_flow_lifecycle(scenario_api: Api) -> None:
     assert call_status(api, "westbourne-web") == "ON (No Rules)"
     links = results(api.get("Links", "getLinks", {"link_id": "westbourne-web", "req_fields": "lid,rn"}))
     assert links == [{"link_id": "westbourne-web", "rule_name": ""}]
-    contact = results(api.get("Contacts", "getContacts", {"contact_id": "agent-7", "req_fields": "cid,as"}))
-    assert contact == [{"contact_id": "agent-7", "assigned_status": "UNASSIGNED"}]
+    contacts = results(api.get("Contacts", "getContacts", {"contact_id": "agent-7", "req_fields": "cid,as"}))
+    assert contacts == [{"contact_id": "agent-7", "assigned_status": "UNASSIGNED"}]
 
 
 NODE_FULL = (

@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from tests.conftest import Api
 from tests.fuzz import FuzzRequest, describe, hostile_bodies, requests, shape_problem
-from tests.helpers import PHP_HEADERS
+from tests.helpers import PHP_HEADERS, Api
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "250"))
 #: generous for 2 shared cores; a quadratic path takes seconds to minutes

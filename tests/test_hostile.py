@@ -14,8 +14,7 @@ from mock_iovox import xmlio
 from mock_iovox.db import Node
 from mock_iovox.errors import IovoxError
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import assert_errors, errors_of, results
+from tests.helpers import Api, assert_errors, errors_of, results
 
 NODES = "Nodes"
 
@@ -278,8 +277,8 @@ def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings)
     from sqlalchemy import update
 
     from mock_iovox.db import ApiUser
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
     from tests.helpers import SANDBOX_KEY, SANDBOX_USER
 
     dbs = open_databases(settings)
@@ -301,8 +300,8 @@ def test_clear_keys_of_an_older_database_are_hashed_at_start(settings: Settings)
 def test_database_files_are_private(tmp_path: Path) -> None:
     import stat
 
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
     from mock_iovox.settings import DEFAULT_FIXTURE
 
     old = tmp_path / "sandbox.sqlite3"

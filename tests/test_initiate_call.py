@@ -4,14 +4,12 @@ as `mock-iovox call --api`."""
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from mutagen.mp3 import MP3
 from sqlalchemy import func, select
 
 from mock_iovox import clock
@@ -20,47 +18,24 @@ from mock_iovox.cli import main
 from mock_iovox.db import Call
 from mock_iovox.db.calls import PendingCall
 from mock_iovox.settings import Settings
-from tests.conftest import Api
 from tests.helpers import (
     PINNED,
     RUBY_HEADERS,
     RUBY_PROLOG,
+    Api,
     assert_errors,
-    php_body,
+    mp3_info,
     results,
     ruby_body,
     ruby_query,
-    xml_of,
 )
-from tests.test_engine import ALL_FIELDS, MENU, call_rule, use_flow
-
-PHP_PROLOG = '<?xml version="1.0" encoding="utf-8"?>\n'
-
-
-def body(link: str, variables: str) -> str:
-    return f"<request><link_id>{link}</link_id><call_variables>{variables}</call_variables></request>"
-
-
-def php_call(api: Api, link: str, variables: str) -> Any:
-    return api.post("Calling", "initiateCall", PHP_PROLOG + body(link, variables), **_php())
-
-
-def _php() -> dict[str, Any]:
-    extra = php_body("")
-    return {"headers": extra["headers"]}
+from tests.helpers.flows import ALL_FIELDS, MENU, body, call_id_of, call_rule, php_call, use_flow
 
 
 def ruby_call(api: Api, link: str, variables: str) -> Any:
     url = "/Calling?" + ruby_query("initiateCall")
     headers = {**RUBY_HEADERS, **ruby_body("")["headers"]}
     return api.client.post(url, headers=headers, content=(RUBY_PROLOG + body(link, variables)).encode())
-
-
-def call_id_of(resp: Any) -> str:
-    assert resp.status_code == 201, resp.text
-    root = xml_of(resp)
-    assert root.tag == "response" and [c.tag for c in root] == ["call_id"]
-    return str(root.findtext("call_id"))
 
 
 def cdr(api: Api, call_id: str) -> dict[str, str]:
@@ -271,4 +246,4 @@ def test_click_to_call_scenario(scenario_api: Api) -> None:
     )
     resp = api.get("Calls", "getCallRecording", {"id": call_id})
     assert resp.status_code == 200 and resp.headers["content-type"] == "audio/mpeg"
-    assert abs(MP3(io.BytesIO(resp.content)).info.length - 60) <= 0.2
+    assert abs(mp3_info(resp.content).length - 60) <= 0.2

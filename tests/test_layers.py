@@ -16,7 +16,7 @@ PACKAGE = Path(mock_iovox.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names.split())
     for names in (
-        "cli pytest_plugin testcontainers __main__",  # clients of the layers below
+        "cli pytest_plugin launcher testcontainers __main__",  # clients of the layers below
         "server",  # HTTP: the app, the endpoint, dispatch, batching, kept answers, serving
         "openapi openapi_control coverage",  # documents generated from the catalogue and the routes
         "admin",  # the control plane and the dashboard
@@ -49,7 +49,7 @@ def _layer(module: str) -> int:
 
 def _imports(path: Path) -> list[tuple[str, int]]:
     """Every mock_iovox module `path` imports, at the top or inside a function."""
-    found = []
+    found: list[tuple[str, int]] = []
     for node in ast.walk(ast.parse(path.read_text())):
         if (
             isinstance(node, ast.ImportFrom)
@@ -106,3 +106,37 @@ def test_every_module_imports_on_its_own() -> None:
         out, err = run.communicate(timeout=300)
         assert run.returncode == 0, err
         assert out.strip() == ""
+
+
+TESTS = Path(__file__).parent
+
+
+def _test_imports(path: Path) -> list[tuple[str, int]]:
+    """Every `tests.…` module `path` imports, at the top or inside a function."""
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("tests"):
+            assert node.module is not None
+            names = [f"tests.{a.name}" for a in node.names] if node.module == "tests" else [node.module]
+            found.extend((name, node.lineno) for name in names)
+        elif isinstance(node, ast.Import):
+            found.extend((a.name, node.lineno) for a in node.names if a.name.startswith("tests."))
+    return found
+
+
+def _is_test_module(name: str) -> bool:
+    last = name.split(".")[-1]
+    return last == "conftest" or last.startswith("test_")
+
+
+def test_no_test_module_is_imported_by_another() -> None:
+    """Shared test code lives in tests/helpers/ (or a support module such as tests/server.py): a test
+    module or conftest imported by another module runs its fixtures and tests twice and ties two
+    subjects together."""
+    offenders = [
+        f"{path.relative_to(TESTS.parent)} (line {line}) imports {target}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for target, line in _test_imports(path)
+        if _is_test_module(target)
+    ]
+    assert offenders == []

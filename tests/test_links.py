@@ -13,13 +13,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from mock_iovox.db import Account, CallFlow, Category, Link, Node, VoxNumber, link_categories
-from tests.conftest import Api
 from tests.fixture_state import leave_without_rules
 from tests.helpers import (
     OTHER,
     PINNED,
     RUBY_HEADERS,
     RUBY_PROLOG,
+    Api,
     assert_errors,
     php_body,
     php_query,
@@ -28,7 +28,7 @@ from tests.helpers import (
     totals,
     xml_of,
 )
-from tests.test_numbering_common import free_link_numbers
+from tests.helpers.numbering import free_link_numbers
 
 #: the sandbox links of Demo Estates, in creation order
 ALL_LINKS = ["westbourne-web", "westbourne-paper", "leeds-deli-web", "paris-bistro-guide"]

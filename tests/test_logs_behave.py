@@ -15,7 +15,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mock_iovox.server.app import create_app, open_databases
+from mock_iovox.db.engine import open_databases
+from mock_iovox.server.app import create_app
 from mock_iovox.settings import Settings
 from tests.helpers import SANDBOX_KEY, SANDBOX_USER, php_query
 from tests.server import Server, start, stop

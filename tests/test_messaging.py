@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from mock_iovox.calls import outbox
 from mock_iovox.db.calls import OutboxMessage
-from tests.conftest import Api
-from tests.helpers import OTHER, assert_errors, xml_of
+from tests.helpers import OTHER, Api, assert_errors, xml_of
 
 
 def sms(origin: str = "Shop", extra: str = "") -> str:

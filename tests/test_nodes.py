@@ -7,18 +7,18 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from mock_iovox.db import Call, Link, Node, VoxNumber, generations
-from tests.conftest import Api
 from tests.helpers import (
     OTHER_SANDBOX_KEY,
     OTHER_USER,
     RUBY_HEADERS,
+    Api,
     assert_errors,
     results,
     ruby_query,
     totals,
     xml_of,
 )
-from tests.test_numbering_common import free_link_numbers
+from tests.helpers.numbering import free_link_numbers
 
 PHP_CREATE = """<?xml version="1.0" encoding="utf-8"?>
 <request>

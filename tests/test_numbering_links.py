@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api
-from tests.helpers import assert_errors, results
-from tests.test_numbering_common import (
+from tests.helpers import Api, assert_errors, results
+from tests.helpers.numbering import (
     DEMO_POOL,
     OTHER_ON_LINK,
     OTHER_SPARE,

@@ -14,7 +14,7 @@ from mock_iovox.db.numbering import NumberRegion
 from mock_iovox.numbering.countries import all_countries, find_country
 from mock_iovox.numbering.plans import GEOGRAPHIC, NATIONAL, PLAN, TOLLFREE, Region, normalise_area_code
 from mock_iovox.numbering.postcodes import distance_km, locate, supported_countries
-from tests.conftest import Api
+from tests.helpers import Api
 
 EXPECTED_TYPES = {
     GEOGRAPHIC: {PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE},

@@ -15,9 +15,8 @@ from mock_iovox.db import PurchaseOrder
 from mock_iovox.db.numbering import CallbackDelivery
 from mock_iovox.numbering import callbacks
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import PRODUCTION_KEY, assert_errors, results, totals, xml_of
-from tests.test_numbering_common import (
+from tests.helpers import PRODUCTION_KEY, Api, assert_errors, results, totals, xml_of
+from tests.helpers.numbering import (
     FRENCH_DETAILS,
     Receiver,
     php,
@@ -421,10 +420,10 @@ def test_delivery_log_keeps_the_newest(api: Api, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(callbacks, "KEEP_PER_ACCOUNT", 4)
     buy(api, purchase_item())
     buy(api, purchase_item())
-    engine = api.dbs["sandbox"].engine
+    database = api.dbs["sandbox"]
     for order_pk in (1, 1, 1, 1, 1, 2, 2):
         callbacks.record(
-            callbacks.Job(engine, 1, order_pk, "http://127.0.0.1:9/", b"<response/>"), 1, None, "x"
+            callbacks.Job(database, 1, order_pk, "http://127.0.0.1:9/", b"<response/>"), 1, None, "x"
         )
     rows = deliveries(api, 0)
     # order 1 kept its newest 3, then the account its newest 4 overall

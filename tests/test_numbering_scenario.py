@@ -5,12 +5,13 @@ outcome reaches a local listener through callback_url."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mock_iovox.numbering import callbacks
-from tests.conftest import Api
-from tests.helpers import results, xml_of
-from tests.test_numbering_common import (
+from tests.helpers import Api, results, xml_of
+from tests.helpers.numbering import (
     DEMO_POOL,
     FRENCH_DETAILS,
     Receiver,
@@ -105,7 +106,7 @@ def test_numbering_lifecycle(scenario_api: Api) -> None:
     }
 
     # 5. attach by each of the three methods
-    body = {
+    body: dict[str, Any] = {
         "link": [
             {
                 "link_id": "westbourne-web",

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from mock_iovox.db import CallFlow, Link
-from tests.conftest import Api
-from tests.helpers import OTHER, assert_errors, results, totals
-from tests.test_numbering_common import (
+from tests.helpers import OTHER, Api, assert_errors, results, totals
+from tests.helpers.numbering import (
     DEMO_POOL,
     OTHER_ON_LINK,
     OTHER_SPARE,

@@ -16,7 +16,7 @@ from mock_iovox import errors, openapi, openapi_control
 from mock_iovox.catalog import all_methods
 from mock_iovox.catalog.model import Method, Payload, PField, PType, Verb
 from mock_iovox.cli import main
-from tests.conftest import Api
+from tests.helpers import Api
 
 Schema = dict[str, Any]
 

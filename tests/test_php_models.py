@@ -22,8 +22,7 @@ from mock_iovox.catalog.model import Response
 from mock_iovox.db.numbering import PurchaseOrder
 from mock_iovox.handlers import HANDLERS
 from mock_iovox.handlers.purchase import order_document
-from tests.conftest import Api
-from tests.helpers import xml_of
+from tests.helpers import Api, xml_of
 
 WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 CDR_GROUPS = {
@@ -79,7 +78,12 @@ LINK = Model(containers={"cats": ("cat", CAT), "rules": ("rule", RULE)})
 TEMPLATE = Model(dates=frozenset({"created"}), yes_no=frozenset({"advanced"}))
 TIME_FRAME = Model(lists={"days": "day"}, containers={"days": ("day", None)})
 BLOCKED_RULE = Model(objects={"links": Model()})
-PENDING = {"all": {}, "first": {"limit": 1}, "none": {"page": 9999}, "no fields": {"req_fields": ""}}
+PENDING: dict[str, dict[str, Any]] = {
+    "all": {},
+    "first": {"limit": 1},
+    "none": {"page": 9999},
+    "no fields": {"req_fields": ""},
+}
 
 
 @dataclass(frozen=True)
@@ -363,7 +367,7 @@ def php_rows(body: Any, model: Model) -> list[dict[str, Any]]:
 def xml_rows(api: Api, method: tuple[str, str], params: dict[str, Any]) -> list[Any]:
     resp = api.get(*method, params)
     assert resp.status_code == 200, resp.text
-    return xml_of(resp).findall("results/result")
+    return list(xml_of(resp).findall("results/result"))
 
 
 def same_as_xml(json_row: dict[str, Any], xml_row: Any, model: Model) -> None:

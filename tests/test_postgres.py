@@ -9,8 +9,7 @@ import pytest
 
 from mock_iovox.db import generations
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import assert_errors, results, totals
+from tests.helpers import Api, assert_errors, results, totals
 
 WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
 

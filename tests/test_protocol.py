@@ -8,7 +8,6 @@ import pytest
 from mock_iovox.catalog import all_methods
 from mock_iovox.catalog.model import Verb
 from mock_iovox.params import group_query
-from tests.conftest import Api
 from tests.helpers import (
     OTHER_SANDBOX_KEY,
     OTHER_USER,
@@ -16,6 +15,7 @@ from tests.helpers import (
     RUBY_HEADERS,
     SANDBOX_KEY,
     SANDBOX_USER,
+    Api,
     assert_errors,
     errors_of,
     node_xml,
@@ -69,13 +69,13 @@ def test_bad_credentials_are_one_401(api: Api, username: str, key: str) -> None:
 
 
 @pytest.mark.parametrize("ip", ["203.0.113.7", "2001:db8::1", "100.64.0.1"])
-def test_allowed_user_from_a_disallowed_ip(make_api, ip: str) -> None:  # type: ignore[no-untyped-def]
+def test_allowed_user_from_a_disallowed_ip(make_api, ip: str) -> None:
     resp = make_api(ip=ip).get("Nodes", "getNodes")
     assert_errors(resp, 401, ["HTTP 401: Unauthorized"])
 
 
 @pytest.mark.parametrize("ip", ["127.0.0.1", "::1", "10.1.2.3", "172.17.0.1", "192.168.1.20", "fd00::5"])
-def test_default_ranges_allow_loopback_and_private(make_api, ip: str) -> None:  # type: ignore[no-untyped-def]
+def test_default_ranges_allow_loopback_and_private(make_api, ip: str) -> None:
     assert make_api(ip=ip).get("Nodes", "getNodes").status_code == 200
 
 
@@ -84,12 +84,12 @@ def test_auth_runs_before_routing(api: Api) -> None:
     assert_errors(resp, 401, ["HTTP 401: Unauthorized"])
 
 
-def test_forwarded_for_ignored_from_untrusted_peer(make_api) -> None:  # type: ignore[no-untyped-def]
+def test_forwarded_for_ignored_from_untrusted_peer(make_api) -> None:
     resp = make_api(ip="203.0.113.9").get("Nodes", "getNodes", headers={"X-Forwarded-For": "127.0.0.1"})
     assert_errors(resp, 401, ["HTTP 401: Unauthorized"])
 
 
-def test_forwarded_for_believed_from_trusted_proxy(settings) -> None:  # type: ignore[no-untyped-def]
+def test_forwarded_for_believed_from_trusted_proxy(settings) -> None:
     from mock_iovox.settings import parse_networks
 
     trusted = settings.with_overrides(trusted_proxies=parse_networks("203.0.113.0/24"))
@@ -163,7 +163,7 @@ def test_wrong_verb(api: Api) -> None:
 
 
 @pytest.mark.parametrize("method", all_methods(), ids=lambda m: f"{m.interface}.{m.name}")
-def test_every_method_is_routed_and_verb_checked(api: Api, method) -> None:  # type: ignore[no-untyped-def]
+def test_every_method_is_routed_and_verb_checked(api: Api, method) -> None:
     wrong = "PATCH" if method.verb is not Verb.GET else "DELETE"
     resp = api.request(wrong, f"/{method.interface}?v=3&method={method.name}")
     assert_errors(resp, 400, [f"Request Method must be {method.verb.value}. {wrong} attempted"])
@@ -373,13 +373,13 @@ def test_header_names_any_case(api: Api) -> None:
 # --- Environments and accounts ----------------------------------------------------------------
 
 
-def test_other_hosts_go_to_the_default_environment(make_api) -> None:  # type: ignore[no-untyped-def]
+def test_other_hosts_go_to_the_default_environment(make_api) -> None:
     for host in ("api.iovox.com", "localhost", "127.0.0.1"):
         resp = make_api(host=host).get("Nodes", "getNodes")
         assert "westbourne" in {r["node_id"] for r in results(resp)}
 
 
-def test_host_selects_environment(settings) -> None:  # type: ignore[no-untyped-def]
+def test_host_selects_environment(settings) -> None:
     prod_default = settings.with_overrides(default_env="production")
     headers = {"username": SANDBOX_USER, "secureKey": PRODUCTION_KEY}
     prod = Api(prod_default, host="api.iovox.com")

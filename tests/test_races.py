@@ -8,9 +8,9 @@ UNIQUE or FOREIGN KEY constraint. Instances starting together load the fixture o
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -20,6 +20,7 @@ from sqlalchemy import event, func, select
 from mock_iovox.db import Account, Node
 from mock_iovox.db.engine import Database
 from tests.helpers import PHP_HEADERS, errors_of, php_query
+from tests.helpers.concurrency import together
 from tests.server import Server, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -42,18 +43,6 @@ def _link(node_id: str, link_id: str) -> bytes:
     ).encode()
 
 
-def _together(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
-    """Run the calls at the same moment, one thread each."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], httpx.Response]) -> httpx.Response:
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
 def _same_id_creates(server: Server, rounds: int = 6, writers: int = 16) -> None:
     clients = [server.client() for _ in range(writers)]
     try:
@@ -63,7 +52,7 @@ def _same_id_creates(server: Server, rounds: int = 6, writers: int = 16) -> None
             def create(c: httpx.Client = clients[0], body: bytes = body) -> httpx.Response:
                 return c.post(CREATE_NODES, content=body, headers=PHP_HEADERS)
 
-            answers = _together([lambda c=c: create(c) for c in clients])
+            answers = together([partial(create, c) for c in clients])
             statuses = sorted(a.status_code for a in answers)
             assert statuses == [201] + [400] * (writers - 1), [
                 a.text for a in answers if a.status_code >= 500
@@ -84,12 +73,12 @@ def _create_links_against_delete(server: Server, rounds: int = 6, writers: int =
             assert clients[0].post(CREATE_NODES, content=_node(node), headers=PHP_HEADERS).status_code == 201
             bodies = [_link(node, f"{node}-l{i}") for i in range(writers)]
             calls: list[Callable[[], httpx.Response]] = [
-                lambda c=c, b=b: c.post(CREATE_LINKS, content=b, headers=PHP_HEADERS)
+                partial(c.post, CREATE_LINKS, content=b, headers=PHP_HEADERS)
                 for c, b in zip(clients[1:], bodies, strict=True)
             ]
             delete_url = "/Nodes?" + php_query("deleteNodes", {"node_ids": node})
-            calls.append(lambda url=delete_url: clients[0].delete(url, headers=PHP_HEADERS))
-            answers = _together(calls)
+            calls.append(partial(clients[0].delete, delete_url, headers=PHP_HEADERS))
+            answers = together(calls)
             *links, deleted = answers
             assert deleted.status_code == 204, deleted.text
             for a in links:
@@ -146,7 +135,7 @@ def _wait_all(starters: list[Callable[[], Server]]) -> list[Server]:
 
 def test_three_instances_start_together_on_one_empty_sqlite(tmp_path: Path) -> None:
     data = tmp_path / "shared"
-    servers = _wait_all([lambda i=i: start(tmp_path / f"i{i}", data_dir=data) for i in range(3)])
+    servers = _wait_all([partial(start, tmp_path / f"i{i}", data_dir=data) for i in range(3)])
     try:
         for srv in servers:
             assert "Traceback" not in srv.log.read_text()
@@ -183,7 +172,7 @@ def empty_postgres(postgres_url: str) -> Iterator[str]:
 def test_postgres_three_instances_then_races(empty_postgres: str, tmp_path: Path) -> None:
     extra = ("--database-url", empty_postgres)
     servers = _wait_all(
-        [lambda i=i: start(tmp_path / f"pg{i}", extra=(*extra, "--workers", "2")) for i in range(3)]
+        [partial(start, tmp_path / f"pg{i}", extra=(*extra, "--workers", "2")) for i in range(3)]
     )
     try:
         for srv in servers:

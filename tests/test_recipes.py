@@ -18,7 +18,8 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from mock_iovox.server.app import create_app, open_databases
+from mock_iovox.db.engine import open_databases
+from mock_iovox.server.app import create_app
 from mock_iovox.settings import PROJECT_ROOT, Settings
 from mock_iovox.testcontainers import fixture_credentials
 from tests.helpers import php_query

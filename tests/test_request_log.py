@@ -17,8 +17,7 @@ from mock_iovox import errors
 from mock_iovox.handlers import HANDLERS
 from mock_iovox.server.reqlog import JsonFormatter, TextFormatter
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import PRODUCTION_KEY, SANDBOX_KEY, SANDBOX_USER, assert_errors, php_query
+from tests.helpers import PRODUCTION_KEY, SANDBOX_KEY, SANDBOX_USER, Api, assert_errors, php_query
 from tests.server import start, stop
 
 UNAUTHORIZED = "HTTP 401: Unauthorized"
@@ -45,7 +44,7 @@ def lines() -> Iterator[list[logging.LogRecord]]:
 
 
 def requests_of(records: list[logging.LogRecord]) -> list[dict[str, Any]]:
-    return [r.request for r in records if r.name == "mock_iovox.requests"]
+    return [vars(r)["request"] for r in records if r.name == "mock_iovox.requests"]
 
 
 def only(records: list[logging.LogRecord]) -> logging.LogRecord:
@@ -156,7 +155,7 @@ def test_fault_logs_the_same_fields_and_the_traceback(
 def test_text_line_format() -> None:
     record = logging.LogRecord("mock_iovox.requests", logging.WARNING, __file__, 1, "request", (), None)
     record.created = 1_800_000_000.25
-    record.request = {  # type: ignore[attr-defined]
+    record.request = {
         "env": "production",
         "user": "Ann",
         "ip": "10.0.0.7",
@@ -268,7 +267,7 @@ def test_client_gone_before_its_body_is_one_line_and_no_answer(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    anyio.run(app, scope, receive, send)
+    anyio.run(app, scope, receive, send)  # type: ignore[arg-type]  # a plain dict scope
     assert sent == []
     record = only(lines)
     assert record.levelno == logging.WARNING and not record.exc_info

@@ -10,26 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from mock_iovox.db import BlockedNumber, SoundFile, TimeTemplate
+from mock_iovox.db.engine import open_databases
 from mock_iovox.db.flows import BlockedNumberRule, Cli
 from mock_iovox.domain.blocking import frames_from_json
-from mock_iovox.fakes.fixtures import FixtureError, prepare
-from mock_iovox.server.app import open_databases
-from mock_iovox.settings import Settings
-
-BASE = """
-environments:
-  sandbox:
-    accounts:
-      - name: Small
-        users: [{username: small, secure_key: k}]
-        nodes:
-          - node_id: n
-            node_name: N
-            node_type: T
-            links:
-              - {link_id: l1, link_name: One, link_type: Web}
-              - {link_id: l2, link_name: Two, link_type: Web}
-"""
+from mock_iovox.fakes.fixtures import FixtureError
+from tests.helpers.fixtures import load
 
 GOOD = """
         sound_files:
@@ -49,19 +34,6 @@ GOOD = """
           - {number: withheld, in_or_out: OUT, default: ALLOW}
         clis: ["441632960777", "+441632960778"]
 """
-
-
-def load(tmp: Path, text: str) -> Settings:
-    fixture = tmp / "f.yaml"
-    fixture.write_text(BASE + text)
-    settings = Settings(data_dir=tmp / "data", fixture=fixture)
-    dbs = open_databases(settings)
-    try:
-        prepare(settings, dbs)
-    finally:
-        for db in dbs.values():
-            db.dispose()
-    return settings
 
 
 def test_sections_load(tmp_path: Path) -> None:

@@ -4,17 +4,14 @@ real TLS (`mock-iovox serve`) and on PostgreSQL; and what the default fixture br
 from __future__ import annotations
 
 import base64
-import io
 from datetime import datetime
 
-from mutagen.mp3 import MP3
 from sqlalchemy import select
 
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account
 from mock_iovox.domain.blocking import blocking_decision
-from tests.conftest import Api
-from tests.helpers import RUBY_HEADERS, assert_errors, results, ruby_query, xml_of
+from tests.helpers import RUBY_HEADERS, Api, assert_errors, mp3_info, results, ruby_query, xml_of
 
 PROLOG = '<?xml version="1.0" encoding="utf-8"?>\n'
 GREETING = render_mp3("scenario greeting", 2)
@@ -32,7 +29,7 @@ def test_default_fixture(api: Api) -> None:
     assert resp.headers["content-type"] == "audio/mpeg"
     assert resp.content == render_mp3("sound:IVR|Welcome", 3)  # rendered at load time, deterministic
     assert rows[0]["content_length"] == str(len(resp.content))
-    assert 2.9 < MP3(io.BytesIO(resp.content)).info.length < 3.2
+    assert 2.9 < mp3_info(resp.content).length < 3.2
 
     office = api.get("Rules", "getTimeTemplates", {"time_template_label": "Office hours"}, output_json=True)
     frame = office.json()["response"]["results"]["result"]["time_frames"]["time_frame"]

@@ -4,8 +4,7 @@ filter by category → rename → delete with cascade. Every step's body is chec
 
 from __future__ import annotations
 
-from tests.conftest import Api
-from tests.helpers import RUBY_HEADERS, assert_errors, results, ruby_query, totals, xml_of
+from tests.helpers import RUBY_HEADERS, Api, assert_errors, results, ruby_query, totals, xml_of
 
 
 def php_xml(root_items: str) -> str:

@@ -28,12 +28,11 @@ from mock_iovox.admin.client import Control
 from mock_iovox.calls import httpsend
 from mock_iovox.outbound import REFUSED
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
-from tests.conftest import Api
-from tests.helpers import OTHER, PHP_HEADERS, assert_errors, node_xml, php_query, results
+from tests.helpers import OTHER, PHP_HEADERS, Api, assert_errors, node_xml, php_query, results
+from tests.helpers.flows import CALLER, use_flow
+from tests.helpers.numbering import php, purchase_item
 from tests.outbound_listeners import dripping, listening, redirecting, silent
 from tests.server import Server, start, stop
-from tests.test_engine import CALLER, use_flow
-from tests.test_numbering_common import php, purchase_item
 
 pytestmark = pytest.mark.e2e
 JSON = {"content-type": "application/json"}
@@ -148,7 +147,9 @@ def test_item2_a_web_page_cannot_drive_the_control_plane(server: Server, control
             assert resp.headers["content-type"] == "application/json" and took < 2
         # the same origin's own page and the client still work
         page = c.get("/__mock__/ui")
-        token = html.fromstring(page.text).find(".//input[@name='csrf']").get("value")
+        field = html.fromstring(page.text).find(".//input[@name='csrf']")
+        assert field is not None
+        token = field.get("value")
         form = f"csrf={token}&link_id=westbourne-web&from=447700900123"
         origin = {"origin": server.url, "content-type": "application/x-www-form-urlencoded"}
         assert c.post("/__mock__/ui/call", content=form, headers=origin).status_code == 200
@@ -381,7 +382,7 @@ def test_item10_a_flow_of_ten_thousand_rules_is_refused(api: Api) -> None:
 
 
 def test_item10_a_wav_declaring_4_gb_is_refused(api: Api) -> None:
-    from tests.test_soundfiles import WAV, php_item, php_request
+    from tests.helpers.soundfiles import WAV, php_item, php_request
 
     liar = WAV[:40] + (4 * 1024**3 - 1).to_bytes(4, "little") + WAV[44:]
     crowd = WAV[:22] + (65535).to_bytes(2, "little") + WAV[24:]

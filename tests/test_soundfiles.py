@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import io
 import json
-import wave
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from mock_iovox.calls.audio import render_mp3
 from mock_iovox.catalog.soundfiles import MAX_FILE_BYTES
 from mock_iovox.db import Account, CallFlow, Link, LinkRuleValue, SoundFile
 from mock_iovox.domain.soundfiles import decode_base64, decoded_size, sniff_audio, sound_file_in_use
-from tests.conftest import Api
 from tests.helpers import (
     OTHER,
     RUBY_HEADERS,
     RUBY_PROLOG,
+    Api,
     assert_errors,
     errors_of,
     results,
@@ -30,38 +27,7 @@ from tests.helpers import (
     ruby_query,
     xml_of,
 )
-
-MP3 = render_mp3("sound-test", 1)
-MP3_B64 = base64.b64encode(MP3).decode()
-
-
-def make_wav(seconds: float = 0.5) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"\x01\x00" * int(8000 * seconds))
-    return buf.getvalue()
-
-
-WAV = make_wav()
-WAV_B64 = base64.b64encode(WAV).decode()
-
-
-def php_item(label: str, data: str | None = MP3_B64, group: str | None = None, **extra: str) -> str:
-    """One <sound_file> item as PHP's serializer writes it (2-space indent, nulls dropped)."""
-    lines = [f"    <sound_label>{label}</sound_label>"]
-    if data is not None:
-        lines.append(f"    <sound_file>{data}</sound_file>")
-    if group is not None:
-        lines.append(f"    <sound_group>{group}</sound_group>")
-    lines += [f"    <{k}>{v}</{k}>" for k, v in extra.items()]
-    return "  <sound_file>\n" + "\n".join(lines) + "\n  </sound_file>\n"
-
-
-def php_request(*items: str) -> str:
-    return '<?xml version="1.0" encoding="utf-8"?>\n<request>\n' + "".join(items) + "</request>\n"
+from tests.helpers.soundfiles import MP3, MP3_B64, WAV, WAV_B64, make_wav, php_item, php_request
 
 
 def count_files(api: Api) -> int:

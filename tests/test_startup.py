@@ -71,8 +71,8 @@ def test_a_reused_faker_gives_the_data_of_a_new_one(tmp_path: Path) -> None:
     from sqlalchemy import select
 
     from mock_iovox.db import Contact
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
     from mock_iovox.settings import Settings
 
     fixture = tmp_path / "fixture.yaml"

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from mock_iovox.db import TimeTemplate
-from tests.conftest import Api
-from tests.helpers import assert_errors, results, totals, xml_of
+from tests.helpers import Api, assert_errors, results, totals, xml_of
 
 
 def frame(

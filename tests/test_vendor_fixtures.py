@@ -20,8 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_iovox.settings import Settings
-from tests.conftest import Api
-from tests.helpers import OTHER, PRODUCTION_KEY
+from tests.helpers import OTHER, PRODUCTION_KEY, Api
 
 ENVELOPE = ["current_page", "total_pages", "total_results", "results"]
 CATEGORY_KEYS = ["category_id", "label", "value", "child_count"]

@@ -14,17 +14,17 @@ from sqlalchemy import func, select
 
 from mock_iovox.db.accounts import ApiUser
 from mock_iovox.db.calls import OutboxMessage
+from mock_iovox.db.engine import open_databases
 from mock_iovox.db.flows import Cli
 from mock_iovox.db.subaccounts import SubAccount
 from mock_iovox.fakes.fixtures import FixtureError
-from mock_iovox.server.app import open_databases
-from tests.conftest import Api
 from tests.helpers import (
     OTHER,
     PINNED,
     RUBY_HEADERS,
     RUBY_PROLOG,
     SANDBOX_USER,
+    Api,
     assert_errors,
     errors_of,
     php_body,
@@ -32,7 +32,7 @@ from tests.helpers import (
     ruby_query,
     xml_of,
 )
-from tests.test_rules_fixture import load as load_fixture
+from tests.helpers.fixtures import load as load_fixture
 
 # --- limit: getNodes and getCategories print 5000 (sic) but accept up to 20000 ------------------
 

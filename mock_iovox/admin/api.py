@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
 from mock_iovox.admin import faults, guard, journal, snapshots
-from mock_iovox.admin.store import ensure
+from mock_iovox.admin.setup import ensure
 from mock_iovox.auth import hash_key
 from mock_iovox.db import Account, ApiUser, CallbackDelivery, IpRange, PurchaseOrder
 from mock_iovox.db.engine import Database

@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from mock_iovox import auth, xmlio
 from mock_iovox.admin import faults, journal
-from mock_iovox.admin.store import ensure
+from mock_iovox.admin.setup import ensure
 from mock_iovox.db.engine import Database
 from mock_iovox.errors import VendorError
 from mock_iovox.settings import Settings

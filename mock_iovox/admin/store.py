@@ -2,18 +2,17 @@
 
 They live in each environment's database (so every worker and instance agrees) but on their own
 metadata, apart from the vendor data: a reset or a snapshot restore does not touch them.
+
+Models only: creating the tables, the triggers and the registration into the answer caches is
+admin/setup.py's, called when the control plane and the hooks are built.
 """
 
 from __future__ import annotations
 
-import weakref
 from datetime import datetime
 
 from sqlalchemy import Float, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from mock_iovox.db.engine import Database
-from mock_iovox.db.generations import UNVERSIONED_TABLES
 
 
 class ControlBase(DeclarativeBase):
@@ -91,26 +90,3 @@ class DirtyTable(ControlBase):
 
 #: the databases this process has ensured: the control plane and the vendor hooks both ask, one
 #: after the other, when an app is made (issue 13: each asking costs ~6 ms of schema checks)
-_ENSURED: weakref.WeakSet[Database] = weakref.WeakSet()
-
-
-def ensure(db: Database) -> None:
-    """Create the control tables if missing, and on SQLite the change-tracking triggers: under the
-    database's setup lock, as the schema (several workers and instances start together)."""
-    from mock_iovox.admin import faults, snapshots
-
-    if db in _ENSURED:
-        return
-
-    with db.setup() as session:
-        conn = session.connection()
-        ControlBase.metadata.create_all(conn)
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_mock_journal_method")  # made by earlier versions
-        if db.engine.dialect.name == "sqlite":
-            snapshots.ensure_triggers(conn)
-        faults.publish(conn)
-    _ENSURED.add(db)
-
-
-# their writes change no vendor answer: they must not empty the answer caches (mock_iovox/cache.py)
-UNVERSIONED_TABLES.update(ControlBase.metadata.tables)

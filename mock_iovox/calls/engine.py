@@ -57,6 +57,7 @@ from mock_iovox.calls.ids import CALL_ID_BASE, next_pk
 from mock_iovox.calls.results import BLOCKED, NO_RULES_SET, NUMBER_ON_HOLD
 from mock_iovox.db import Call, CallFlow, Contact, Link, LinkRuleValue, Node, VoxNumber
 from mock_iovox.db.calls import PendingCall
+from mock_iovox.db.engine import database_of
 from mock_iovox.domain import blocking
 from mock_iovox.flows import values as V
 from mock_iovox.flows.model import Branch, Flow, Rule
@@ -588,7 +589,7 @@ class _Walk:
         self.elapsed += 1
         self.note(rule, f"{method} {url}: {httpsend.PENDING}")
         job = httpsend.Job(
-            httpsend.engine_of(self.session),
+            database_of(self.session),
             row.pk,
             self.call_id,
             url,

@@ -18,12 +18,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, event, update
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from mock_iovox import outbound
 from mock_iovox.db import effects
 from mock_iovox.db.calls import OutboxMessage
+from mock_iovox.db.engine import Database
 
 log = logging.getLogger("mock_iovox.httpsend")
 
@@ -40,7 +41,8 @@ _KEY = "mock_iovox.http_jobs"
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    engine: Engine
+    #: the outcome rows are written through its `writing()`, on the write lock like every writer
+    database: Database
     outbox_pk: int
     call_id: str
     url: str
@@ -48,11 +50,6 @@ class Job:
     body: str
     #: the call's trace line that names this request (PENDING until sent)
     line: str
-
-
-def engine_of(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind.engine if isinstance(bind, Connection) else bind
 
 
 def queue(session: Session, job: Job) -> None:
@@ -90,7 +87,7 @@ def _background(jobs: list[Job]) -> None:
 
 def _set_status(job: Job, status: str, expected: str) -> bool:
     """Write the row's status if it still has `expected` (a rolled-back call's row is not there)."""
-    with Session(job.engine) as session, session.begin():
+    with job.database.writing() as session:
         done = session.execute(
             update(OutboxMessage)
             .where(

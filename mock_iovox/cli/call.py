@@ -39,8 +39,8 @@ def call_command(
     and print the CDR id and the trace of the rules it ran."""
     from mock_iovox import outbound
     from mock_iovox.calls import engine, httpsend, simulate
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
 
     pairs = [v.partition("=") for v in variables]
     if any(not sep for _, sep, _ in pairs):

@@ -52,8 +52,8 @@ def clock_command() -> None:
 
 def _each(flags: dict[str, Any], change: Callable[[Session], object]) -> None:
     from mock_iovox import clock
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
 
     settings = settings_from(**flags)
     databases = open_databases(settings)

@@ -53,8 +53,8 @@ def seed(count: int, days: int, anchor: str, seed: int, account_name: str | None
     from mock_iovox.calls.seed import seed_calls
     from mock_iovox.calls.traffic import Window
     from mock_iovox.db import Account
+    from mock_iovox.db.engine import open_databases
     from mock_iovox.fakes.fixtures import prepare
-    from mock_iovox.server.app import open_databases
 
     fixed = _anchor_date(anchor)
     settings = settings_from(**flags)

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, select
 from sqlalchemy.engine import make_url
@@ -185,6 +185,17 @@ def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
+_DATABASE = "mock_iovox.database"
+
+
+def database_of(session: Session) -> Database:
+    """The Database whose `reading()` or `writing()` made `session`."""
+    database = session.info.get(_DATABASE)
+    if not isinstance(database, Database):
+        raise RuntimeError("this session was not made by a Database (reading() or writing())")
+    return database
+
+
 class Database:
     """The database of one environment."""
 
@@ -205,7 +216,9 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin)
         elif self.backend == "postgresql":
             event.listen(self.engine, "begin", _postgres_begin)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # each session knows its Database: work that outlives it (an httpRequest's or a purchase
+        # callback's outcome row, written later from a thread) writes through `writing()` again
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={_DATABASE: self})
         file = parsed.database if self.backend == "sqlite" and parsed.database != ":memory:" else None
         #: held by write transactions (see `writing`), across this file's processes; reentrant
         self.write_lock = WriteLock(f"{file}-writers" if file else None)
@@ -215,7 +228,7 @@ class Database:
         # the lock is taken when the transaction's first statement runs, not before: a request is
         # parsed and checked against the catalogue without holding it
         self.write_sessions = sessionmaker(
-            self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
+            self.engine.execution_options(**{WRITE: True}), expire_on_commit=False, info={_DATABASE: self}
         )
 
     def create_schema(self) -> None:
@@ -305,3 +318,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class DatabaseUrls(Protocol):
+    """What opening the databases needs of the settings (settings.Settings; the settings layer sits
+    above storage, so storage names only this much of it)."""
+
+    @property
+    def environments(self) -> tuple[str, ...]: ...
+
+    def url_for(self, env: str) -> str: ...
+
+
+def open_databases(settings: DatabaseUrls) -> dict[str, Database]:
+    """One Database per environment the settings serve (nothing created: see Database.create_schema
+    and fakes.fixtures.prepare)."""
+    return {env: Database(env, settings.url_for(env)) for env in settings.environments}

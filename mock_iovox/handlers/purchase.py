@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from mock_iovox import xmlio
 from mock_iovox.context import Ctx, ListResult, run_listing
 from mock_iovox.db import PurchaseOrder, VoxNumber
+from mock_iovox.db.engine import database_of
 from mock_iovox.db.numbering import NumberRegion
 from mock_iovox.handlers.registry import handles
 from mock_iovox.numbering import callbacks
@@ -202,10 +203,12 @@ def purchase_voxnumbers(ctx: Ctx) -> Tree:
     order.numbers_json = json.dumps(bought)
     document = order_document(order)
     if callback_url:
-        bind = ctx.session.get_bind()
-        engine = bind.engine if isinstance(bind, Connection) else bind
         job = callbacks.Job(
-            engine, ctx.account_pk, order.pk, callback_url, xmlio.render_xml("response", document)
+            database_of(ctx.session),
+            ctx.account_pk,
+            order.pk,
+            callback_url,
+            xmlio.render_xml("response", document),
         )
         callbacks.schedule_after_commit(ctx.session, job)
     return document

@@ -16,11 +16,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mock_iovox import clock, outbound
 from mock_iovox.db import effects
+from mock_iovox.db.engine import Database
 from mock_iovox.db.numbering import CallbackDelivery
 
 log = logging.getLogger("mock_iovox.callbacks")
@@ -37,7 +38,8 @@ CONTENT_TYPE = "application/xml; charset=utf-8"
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    engine: Engine
+    #: the delivery rows are written through its `writing()`, on the write lock like every writer
+    database: Database
     account_pk: int
     order_pk: int
     url: str
@@ -75,7 +77,7 @@ def deliver(job: Job) -> None:
 
 
 def record(job: Job, attempt: int, status: int | None, error: str) -> None:
-    with Session(job.engine) as session, session.begin():
+    with job.database.writing() as session:
         session.add(
             CallbackDelivery(
                 account_pk=job.account_pk,

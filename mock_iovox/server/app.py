@@ -26,12 +26,12 @@ from mock_iovox.admin import journal
 from mock_iovox.admin.hooks import Before, Reply, VendorHooks, dropped
 from mock_iovox.catalog.model import Verb
 from mock_iovox.db import generations
-from mock_iovox.db.engine import Database
+from mock_iovox.db.engine import Database, open_databases
 from mock_iovox.errors import VendorError
 from mock_iovox.server import reqlog
 from mock_iovox.server.dispatch import ROUTES_KEPT, Admitted, Dispatcher
 from mock_iovox.server.threads import Batches, HandlerThreads
-from mock_iovox.settings import Settings, from_environ
+from mock_iovox.settings import Settings
 from mock_iovox.wire import Deliberate, Incoming, Outgoing, error_response, internal_error
 
 log = logging.getLogger("mock_iovox")
@@ -431,19 +431,4 @@ def https_required_app() -> ASGIApp:
         }
         reqlog.emit(note)
 
-    return app
-
-
-def open_databases(settings: Settings) -> dict[str, Database]:
-    return {env: Database(env, settings.url_for(env)) for env in settings.environments}
-
-
-def app_from_environ() -> MockApp:
-    """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
-    from mock_iovox.server.lifeline import exit_with_parent
-    from mock_iovox.server.serve import settle
-
-    exit_with_parent()
-    app = create_app(from_environ())
-    settle()
     return app

@@ -11,14 +11,14 @@ from typing import Any
 
 import uvicorn
 
-from mock_iovox.db.engine import Database
+from mock_iovox.db.engine import Database, open_databases
 from mock_iovox.fakes.fixtures import prepare
 from mock_iovox.server import certs
-from mock_iovox.server.app import create_app, https_required_app, open_databases
+from mock_iovox.server.app import MockApp, create_app, https_required_app
 from mock_iovox.server.http_guard import GuardedHttpToolsProtocol
 from mock_iovox.server.lifeline import MASTER_PID_VARIABLE
 from mock_iovox.server.reqlog import log_config
-from mock_iovox.settings import Settings, to_environ
+from mock_iovox.settings import Settings, from_environ, to_environ
 
 
 def _http_listener(settings: Settings) -> threading.Thread:
@@ -130,7 +130,7 @@ def run(settings: Settings, databases: dict[str, Database] | None = None) -> Non
         os.environ[MASTER_PID_VARIABLE] = str(os.getpid())  # workers end with this process
         _fork_workers()
         uvicorn.run(
-            "mock_iovox.server.app:app_from_environ", factory=True, workers=settings.workers, **common
+            "mock_iovox.server.serve:app_from_environ", factory=True, workers=settings.workers, **common
         )
     else:
         app = create_app(settings, databases)
@@ -145,3 +145,13 @@ def settle() -> None:
     tens of milliseconds in the middle of a request (issue 13: getCallData's p99). (No collection
     first: it cost ~60 ms before the first answer, for the little garbage start-up leaves.)"""
     gc.freeze()
+
+
+def app_from_environ() -> MockApp:
+    """Factory for uvicorn workers: settings travel in MOCK_IOVOX_* variables."""
+    from mock_iovox.server.lifeline import exit_with_parent
+
+    exit_with_parent()
+    app = create_app(from_environ())
+    settle()
+    return app

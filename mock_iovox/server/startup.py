@@ -13,9 +13,8 @@ from sqlalchemy.engine import make_url
 
 from mock_iovox.auth import key_matches
 from mock_iovox.db import Account, ApiUser
-from mock_iovox.db.engine import Database
+from mock_iovox.db.engine import Database, open_databases
 from mock_iovox.fakes.fixtures import META_FIXTURE, FixtureError, declared_users, prepare
-from mock_iovox.server.app import open_databases
 from mock_iovox.settings import Settings
 
 

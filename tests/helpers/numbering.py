@@ -12,8 +12,7 @@ import httpx
 from sqlalchemy import select
 
 from mock_iovox.db import Account, VoxNumber
-from tests.conftest import Api
-from tests.helpers import RUBY_HEADERS, php_body, php_query, results, ruby_query
+from tests.helpers import RUBY_HEADERS, Api, php_body, php_query, results, ruby_query
 
 Tree = Mapping[str, Any]
 

@@ -13,8 +13,7 @@ from lxml import etree
 from sqlalchemy import text
 
 from mock_iovox import clock
-from tests.conftest import Api
-from tests.helpers import PINNED, results, totals
+from tests.helpers import PINNED, Api, results, totals
 
 #: a period wide enough to hold every generated call
 WIDE = {"sdt": "2000-01-01", "edt": "2099-12-31"}
