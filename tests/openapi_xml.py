@@ -16,7 +16,7 @@ import re
 from functools import cache
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 from lxml import etree
 
 from mock_iovox.openapi import XML, document
@@ -61,7 +61,7 @@ def to_value(el: etree._Element, schema: Schema, where: str) -> Any:
     if kind == "array":
         items = schema["items"]
         name = _name("", items)
-        values = []
+        values: list[Any] = []
         for child in el:
             if child.tag != name:
                 raise Drift(f"{where}: <{child.tag}> where the document has only <{name}> items")

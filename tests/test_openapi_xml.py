@@ -9,7 +9,7 @@ from mock_iovox.catalog import CATALOG, find_method
 from mock_iovox.catalog.calls import GROUP_FIELDS
 from mock_iovox.catalog.model import Method, Verb
 from mock_iovox.openapi import path_key
-from tests.conftest import Api
+from tests.helpers import Api
 from tests.openapi_xml import success_schema, xml_problem
 
 #: the values a GET with mandatory parameters is asked with (the default fixture's own)
@@ -35,11 +35,12 @@ MADE_FIRST: dict[str, tuple[str, str, str]] = {
         "<number_type>GEOGRAPHIC</number_type><quantity>1</quantity></item></items></request>",
     ),
 }
+_CALL_DATA = find_method("Calls", "getCallData")
+assert _CALL_DATA is not None and _CALL_DATA.listing is not None
+CALL_DATA_FIELDS = _CALL_DATA.listing.fields
 #: every field and both group fields a row can carry
 WIDE: dict[str, dict[str, str]] = {
-    "getCallData": {
-        "req_fields": ",".join(f.abbr for f in find_method("Calls", "getCallData").listing.fields)
-    },  # type: ignore[union-attr]
+    "getCallData": {"req_fields": ",".join(f.abbr for f in CALL_DATA_FIELDS)},
     "getCallMetrics": {"group_fields": "cdate,lid"},
 }
 
