@@ -8,7 +8,14 @@ One data directory (the default fixture, 16 more nodes, the generated calls) and
 Each server runs under uvicorn on 127.0.0.1 with TLS, pinned to --server-cpus (default CPU 0), and
 `wrk -t1 -c16` pinned to --client-cpu (default CPU 1) drives it, in turn: mock-iovox first (its
 answers are captured), then a raw ASGI app and a bare Starlette route answering each method with the
-mock's captured bytes. Rows:
+mock's captured bytes.
+
+The mock runs in each configuration of --mocks, one after the other, each on a copy of the data:
+**defaults** is `mock-iovox serve` as a user starts it (sandbox and production served, the request
+log at info on stderr, which goes to a file as a terminal's scrollback would, the journal on);
+**light** is what this bench measured before issue 24 (`--env sandbox --log-level warning`);
+**quiet** is the defaults at `--log-level warning`, so defaults/quiet is what the request log costs.
+Every configuration must give the same answers. Rows:
 
 - getNodes: 20 rows (limit=20), XML.
 - write mix: createNodes / updateNodes / deleteNodes of one item each, in turn (a node created 64
@@ -77,10 +84,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(cmd: list[str], port: int, cpus: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def server(
+    cmd: list[str], port: int, cpus: str, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[str]:
+    """A server pinned to `cpus`; its stderr (the mock's request log) goes to `log`, a file as a
+    terminal's scrollback would take it, when given."""
     pinned = ["taskset", "-c", cpus, *cmd] if shutil.which("taskset") else cmd
+    stderr = log.open("ab") if log is not None else None
     proc = subprocess.Popen(
-        pinned, env={**os.environ, **(env or {})}, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True
+        pinned,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        start_new_session=True,
     )
     base = f"https://127.0.0.1:{port}"
     try:
@@ -99,6 +116,8 @@ def server(cmd: list[str], port: int, cpus: str, env: dict[str, str] | None = No
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(20)
+        if stderr is not None:
+            stderr.close()
 
 
 def uvicorn_cmd(target: str, port: int, certs: Path) -> list[str]:
@@ -246,6 +265,17 @@ def call_queries(data: Path, today: date) -> tuple[str, list[str]]:
     return repeated, cold
 
 
+# --- the mock's configurations -----------------------------------------------------------------
+
+#: extra `serve` flags of each configuration of the mock; "defaults" is `mock-iovox serve` as a user
+#: starts it (both environments, the request log at info, the journal on)
+MOCKS: dict[str, list[str]] = {
+    "defaults": [],
+    "quiet": ["--log-level", "warning"],  # the defaults without the request log: what a line costs
+    "light": ["--env", "sandbox", "--log-level", "warning"],  # what bench.py measured before issue 24
+}
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -261,6 +291,11 @@ def main() -> None:
     parser.add_argument("--client-cpu", default="1", help="CPU of wrk")
     parser.add_argument("--data-cache", type=Path, help="keep the seeded database here for later runs")
     parser.add_argument("--only", default="raw,bare,mock", help="servers to measure (mock is always run)")
+    parser.add_argument(
+        "--mocks",
+        default="defaults,light",
+        help=f"configurations of the mock, in turn: {', '.join(MOCKS)}",
+    )
     args = parser.parse_args()
     calls = args.calls or (100_000 if args.quick else 1_000_000)
     seconds = args.seconds or (3.0 if args.quick else 5.0)
@@ -277,36 +312,22 @@ def main() -> None:
         repeated, cold = call_queries(data, today)
         rows: dict[str, dict[str, Figures]] = {}
         bodies: dict[str, tuple[int, str, str]] = {}  # method -> status, content type, body
-        port = free_port()
-        cmd = [
-            sys.executable, "-m", "mock_iovox", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--env", "sandbox", "--data-dir", str(data), "--certs-dir", str(certs), "--log-level", "warning",
-            "--workers", str(args.workers),
-        ]  # fmt: skip
-        with server(cmd, port, args.server_cpus) as base:
-            with httpx.Client(base_url=base, headers=HEADERS, verify=False) as client:
-                ids = (
-                    [f"bench-{n:02d}" for n in range(16)]
-                    + ["bench-fixed"]
-                    + [f"bw-{n}" for n in range(1, LAG + 1)]
-                )
-                items = "".join(create_body(i)[9:-10] for i in ids)
-                resp = client.post(WRITE_CREATE, content=f"<request>{items}</request>")
-                assert resp.status_code == 201, resp.text
-                for path, verb, body in [
-                    (GET_NODES, "GET", None),
-                    (repeated, "GET", None),
-                    (WRITE_CREATE, "POST", create_body("bench-probe")),
-                    (WRITE_UPDATE, "PUT", UPDATE_BODY),
-                    (WRITE_DELETE + "bench-probe", "DELETE", None),
-                ]:
-                    resp = client.request(verb, path, content=body)
-                    assert resp.status_code < 300, (path, resp.status_code, resp.text)
-                    method = re.search(r"method=(\w+)", path)[1]  # type: ignore[index]
-                    bodies[method] = (resp.status_code, resp.headers.get("content-type", ""), resp.text)
-            assert bodies["getNodes"][2].count("<result>") == 20, bodies["getNodes"][2][:500]
-            assert bodies["getCallData"][2].count("<result>") == 100, bodies["getCallData"][2][:500]
-            rows["mock-iovox"] = measure(base, repeated, cold, seconds, args.client_cpu, work)
+        for config in args.mocks.split(","):
+            copy = work / f"data-{config}"  # each configuration writes on a copy of its own
+            shutil.copytree(data, copy)
+            port = free_port()
+            cmd = [
+                sys.executable, "-m", "mock_iovox", "serve", "--host", "127.0.0.1", "--port", str(port),
+                "--data-dir", str(copy), "--certs-dir", str(certs), "--workers", str(args.workers),
+                *MOCKS[config],
+            ]  # fmt: skip
+            with server(cmd, port, args.server_cpus, log=work / f"{config}.log") as base:
+                answers = capture(base, repeated)
+                if bodies and answers != bodies:
+                    raise RuntimeError(f"mock {config} answers differently from the first configuration")
+                bodies = answers
+                rows[f"mock {config}"] = measure(base, repeated, cold, seconds, args.client_cpu, work)
+            shutil.rmtree(copy)
         (work / "bodies.json").write_text(json.dumps(bodies))
         env = {"BENCH_BODIES": str(work / "bodies.json")}
         for name, target in [("raw ASGI", "raw_app:app"), ("bare Starlette", "starlette_app:app")]:
@@ -316,6 +337,30 @@ def main() -> None:
             with server(uvicorn_cmd(target, port, certs), port, args.server_cpus, env) as base:
                 rows[name] = measure(base, repeated, cold, seconds, args.client_cpu, work)
     print_table(rows, calls, seconds, args)
+
+
+def capture(base: str, repeated: str) -> dict[str, tuple[int, str, str]]:
+    """Creates the bench's nodes, then sends one of each measured request: method -> status, type, body."""
+    bodies: dict[str, tuple[int, str, str]] = {}
+    with httpx.Client(base_url=base, headers=HEADERS, verify=False) as client:
+        ids = [f"bench-{n:02d}" for n in range(16)] + ["bench-fixed"] + [f"bw-{n}" for n in range(1, LAG + 1)]
+        items = "".join(create_body(i)[9:-10] for i in ids)
+        resp = client.post(WRITE_CREATE, content=f"<request>{items}</request>")
+        assert resp.status_code == 201, resp.text
+        for path, verb, body in [
+            (GET_NODES, "GET", None),
+            (repeated, "GET", None),
+            (WRITE_CREATE, "POST", create_body("bench-probe")),
+            (WRITE_UPDATE, "PUT", UPDATE_BODY),
+            (WRITE_DELETE + "bench-probe", "DELETE", None),
+        ]:
+            resp = client.request(verb, path, content=body)
+            assert resp.status_code < 300, (path, resp.status_code, resp.text)
+            method = re.search(r"method=(\w+)", path)[1]  # type: ignore[index]
+            bodies[method] = (resp.status_code, resp.headers.get("content-type", ""), resp.text)
+    assert bodies["getNodes"][2].count("<result>") == 20, bodies["getNodes"][2][:500]
+    assert bodies["getCallData"][2].count("<result>") == 100, bodies["getCallData"][2][:500]
+    return bodies
 
 
 def measure(
@@ -346,13 +391,19 @@ def print_table(
     print(header)
     print("-" * len(header))
     raw = rows.get("raw ASGI", {})
+    order = [n for n in ("raw ASGI", "bare Starlette") if n in rows] + [
+        n for n in rows if n.startswith("mock")
+    ]
+    rows = {n: rows[n] for n in order}
     for row in next(iter(rows.values())):
-        for name in ("raw ASGI", "bare Starlette", "mock-iovox"):
-            if name not in rows:
-                continue
+        for name in rows:
             f = rows[name][row]
             ratio = f"{f.rps / raw[row].rps:6.2f}" if row in raw else "     -"
             print(f"{row:<36} {name:<15} {f.rps:8.0f} {f.p50_ms:8.2f} {f.p99_ms:8.2f} {ratio}")
+    if "mock defaults" in rows and "mock quiet" in rows:
+        print("\nthe request log line (defaults at info next to quiet, its req/s lost):")
+        for row, quiet in rows["mock quiet"].items():
+            print(f"  {row:<36} {1 - rows['mock defaults'][row].rps / quiet.rps:6.1%}")
 
 
 if __name__ == "__main__":
