@@ -277,6 +277,8 @@ MOCKS: dict[str, list[str]] = {
     "defaults": [],
     "quiet": ["--log-level", "warning"],  # the defaults without the request log: what a line costs
     "light": ["--env", "sandbox", "--log-level", "warning"],  # what bench.py measured before issue 24
+    # the defaults with two workers (the last --workers wins): beside "defaults" with --server-cpus 0,1
+    "defaults-2w": ["--workers", "2"],
 }
 
 
