@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import logging.config
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -24,6 +27,7 @@ from typing import Any
 from mock_iovox.db.engine import open_databases
 from mock_iovox.fakes.fixtures import prepare
 from mock_iovox.server.app import create_app
+from mock_iovox.server.reqlog import log_config
 from mock_iovox.settings import DEFAULT_FIXTURE, Settings
 
 USER, KEY = b"RestUserName", b"eb94fd75a6a8c04306dd341953e7e922"
@@ -139,6 +143,7 @@ async def main() -> None:
     n = args.requests
     rows: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="asgi-bench-") as tmp:
+        logs = request_log(Path(tmp) / "requests.log")
         apps: dict[str, App] = {"raw": raw_app}
         for size in (1000, 0):
             settings = Settings(data_dir=Path(tmp) / str(size), fixture=DEFAULT_FIXTURE, journal_size=size)
@@ -150,6 +155,10 @@ async def main() -> None:
         for r in range(args.rounds):
             for name, app in apps.items():
                 rows.setdefault(f"getNodes      {name}", []).append(await timed(app, [GET_NODES] * n))
+                if name == "journal 1000":  # the same with the request log at info, as `serve` sets it
+                    logs.setLevel(logging.INFO)
+                    rows.setdefault(f"getNodes      {name} log", []).append(await timed(app, [GET_NODES] * n))
+                    logs.setLevel(logging.WARNING)
                 if name != "raw":
                     mix = [
                         (v, p, q.replace("ab-", f"ab{r}-"), b.replace(b"ab-", f"ab{r}-".encode()))
@@ -159,10 +168,25 @@ async def main() -> None:
                     mix = [(v, p, q.replace("ab", "ac"), b.replace(b"ab", b"ac")) for v, p, q, b in mix]
                     rows.setdefault(f"write mix x16 {name}", []).append(await timed_streams(app, mix, 16))
     raw = statistics.median(rows["getNodes      raw"])
-    print(f"{'request':<28} {'us/req':>8} {'+raw us':>8}")
+    print(f"{'request':<32} {'us/req':>8} {'+raw us':>8}")
     for name, values in rows.items():
         med = statistics.median(values)
-        print(f"{name:<28} {med:8.1f} {med - raw:8.1f}")
+        print(f"{name:<32} {med:8.1f} {med - raw:8.1f}")
+    on, off = (statistics.median(rows[f"getNodes      journal 1000{s}"]) for s in (" log", ""))
+    print(f"the request log line at info (to a file): {on - off:.1f} us, {on / off - 1:.1%} of getNodes")
+
+
+def request_log(path: Path) -> logging.Logger:
+    """`serve`'s logging set-up with its stderr in `path` (as a terminal's scrollback would take the
+    lines); the mock's loggers at WARNING until a row turns them on."""
+    stderr, sys.stderr = sys.stderr, path.open("a")
+    try:
+        logging.config.dictConfig(log_config("info", "text"))
+    finally:
+        sys.stderr = stderr
+    logger = logging.getLogger("mock_iovox")
+    logger.setLevel(logging.WARNING)
+    return logger
 
 
 if __name__ == "__main__":

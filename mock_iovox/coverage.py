@@ -38,6 +38,10 @@ def render_coverage() -> str:
 #: Protocol-level behaviour the mock had to settle itself (method-level guesses live in the
 #: catalogue, next to the method they concern).
 PROTOCOL_GUESSES = (
+    "The request log (the vendor has none; issue 24): on the event loop, `serve`'s handler writes the "
+    "lines made within 2 ms together (one write, in order), not one write and flush per request; a "
+    "process killed with SIGKILL can lose its last 2 ms of lines (never a journal row or a write: those "
+    "are committed before the answer), a stopping server (SIGTERM, Ctrl-C) writes them all.",
     "A Host that does not start with `sandbox` goes to the default environment (sandbox unless "
     "`--default-env production`), as DECISIONS.md §3 says; a process started with `--env` serves one "
     "environment whatever the Host.",
