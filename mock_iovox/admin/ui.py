@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
-from mock_iovox.admin import guard, journal
+from mock_iovox.admin import analytics, guard, journal
 from mock_iovox.admin.api import ControlPlane, problem
 from mock_iovox.admin.client import HEADER
 from mock_iovox.admin.refused import refusal_page
@@ -175,6 +175,18 @@ class Dashboard:
         context = await anyio.to_thread.run_sync(recent, db, 200, self.settings.journal_size)
         return self._page(request, "journal.html", context)
 
+    async def analytics_page(self, request: Request) -> Response:
+        db = self._allowed_db(request)
+        if isinstance(db, Response):
+            return db
+        query = request.query_params
+        account, period = query.get("account") or None, query.get("period") or analytics.DEFAULT_PERIOD
+        context = await anyio.to_thread.run_sync(analytics.page, db, account, period)
+        page = self._page(request, "analytics.html", context)
+        if context["error"]:
+            page.status_code = 400
+        return page
+
     async def recording(self, request: Request) -> Response:
         db = self._allowed_db(request)
         if isinstance(db, Response):
@@ -224,6 +236,7 @@ class Dashboard:
             Route("/session", self.login, methods=["POST"]),
             Route("/session", self.logout, methods=["DELETE"]),
             Route("/ui/journal", self.journal_page, methods=["GET"]),
+            Route("/ui/analytics", self.analytics_page, methods=["GET"]),
             Route("/ui/recordings/{pk:int}.mp3", self.recording, methods=["GET"]),
         ]
 

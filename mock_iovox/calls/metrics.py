@@ -58,6 +58,8 @@ def metric_columns() -> dict[str, ColumnElement[Any]]:
 #: the hour of the day (0-23): a group of the portal's analytics only, not a vendor group field
 #: (the handler accepts only catalog.calls.GROUP_FIELDS)
 HOUR = "chour"
+#: the CDR's link by primary key, a group of the portal's only (categories are filed by link)
+LINK_PK = "lpk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,7 @@ class Grouping:
     groups), the aggregates asked for and the group expressions (also the sort keys)."""
 
     stmt: Select[Any]
-    aggregates: list[ColumnElement[Any]]
+    aggregates: Sequence[ColumnElement[Any]]
     groups: list[SqlExpr]
 
     def rows(self) -> Select[Any]:
@@ -130,6 +132,7 @@ def group_column(abbr: str, dialect: str) -> SqlExpr:
         "lid": Call.link_id,
         "lname": Call.link_name,
         "ltype": Call.link_type,
+        LINK_PK: Call.link_pk,
     }[abbr]
 
 
