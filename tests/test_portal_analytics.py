@@ -241,3 +241,9 @@ def signs_in(lan: Api) -> None:
     )
     assert done.status_code == 200, done.text
     assert lan.client.get(PAGE, params={"period": "7"}).status_code == 200
+
+
+def test_the_dashboard_links_to_the_analytics(api: Api) -> None:
+    doc = html.fromstring(api.client.get("/__mock__/ui?env=production").text)
+    assert doc.xpath('//nav//a[text()="Analytics"]/@href') == [PAGE + "?env=production"]
+    assert page(api, env="production").xpath('//select[@id="env"]/option[@selected]/@value') == ["production"]

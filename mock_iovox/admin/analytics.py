@@ -10,21 +10,25 @@ rows, so one query per table serves every column.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mock_iovox import clock
 from mock_iovox.admin import svg
 from mock_iovox.calls import metrics, periods
 from mock_iovox.calls.results import ANSWERED, ANSWERED_MACHINE
-from mock_iovox.db import Account, Category, Link, Node, link_categories
+from mock_iovox.db import Account, Call, Category, Link, Node, link_categories
 from mock_iovox.db.engine import Database
+from mock_iovox.db.generations import read_state_in
 
 #: the periods a user picks: query value -> label (today, or the last N days ending today)
 PERIODS: Mapping[str, str] = {"today": "Today", "7": "7 days", "30": "30 days", "90": "90 days"}
@@ -64,16 +68,24 @@ def display_number(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+@lru_cache(maxsize=1024)
+def _region_of_code(code: int) -> str:
+    region = phonenumbers.region_code_for_country_code(code)
+    return region if region and region != phonenumbers.UNKNOWN_REGION else ""
+
+
 def region_of(number: str) -> str:
-    """The country (ISO 3166 alpha-2) a caller's number belongs to, or "unknown"."""
+    """The country (ISO 3166 alpha-2) of a caller's calling code, from the number or its first three
+    digits (country codes are prefix-free, so 1-3 digits name one; a shared code gives its main
+    country, e.g. US for +1), or "unknown" (a withheld caller). The page groups callers by those
+    three digits in SQL: a 90-day period has thousands of callers."""
     digits = number.lstrip("+")
-    if not digits.isdigit():
-        return "unknown"
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse("+" + digits))
-    except phonenumbers.NumberParseException:
-        return "unknown"
-    return region if region and region != "ZZ" else "unknown"
+    if digits.isdigit():
+        for width in (1, 2, 3):
+            region = _region_of_code(int(digits[:width])) if len(digits) >= width else ""
+            if region:
+                return region
+    return "unknown"
 
 
 @dataclass(slots=True)
@@ -146,16 +158,29 @@ class Query:
         grouping = metrics.grouping(self.session, self.account_pk, self.now, {}, self.period, names, abbrs)
         return list(self.session.execute(grouping.rows()))
 
-    def tallies(self, name: str, labels: Mapping[str, str] | None = None) -> list[Tally]:
-        """One row per value of the group field `name` (with its result split), in the API's order."""
-        found: dict[str, Tally] = {}
-        for calls, talk, key, result in self.rows([name, "call_res"], ["tc", "ttts"]):
-            text = metrics.group_value(name, key)
-            row = found.get(text)
-            if row is None:
-                row = found[text] = Tally(text, (labels or {}).get(text, text))
-            row.add(result or "", int(calls), int(talk or 0))
-        return list(found.values())
+
+#: the one fine grouping every table but the callers' is summed from: the hour, the result, the link
+#: (by pk, for its categories, and by id), the node and the number
+FINE = (metrics.SLOT, "call_res", metrics.LINK_PK, "lid", "nid", "vn")
+
+
+class Sums:
+    """Tallies keyed by a group value, summed from grouped rows."""
+
+    def __init__(self, labels: Mapping[str, str] | None = None) -> None:
+        self.labels = labels or {}
+        self.found: dict[str, Tally] = {}
+
+    def add(self, key: Any, result: str, calls: int, talk: int) -> None:
+        text = "" if key is None else str(key)
+        row = self.found.get(text)
+        if row is None:
+            row = self.found[text] = Tally(text, self.labels.get(text, text))
+        row.add(result, calls, talk)
+
+    def sorted(self) -> list[Tally]:
+        """In the API's order (by the group value)."""
+        return [self.found[k] for k in sorted(self.found)]
 
 
 def figures(session: Session, env: str, now: datetime, account: str | None, choice: str) -> Figures:
@@ -169,28 +194,55 @@ def figures(session: Session, env: str, now: datetime, account: str | None, choi
     )
     if chosen is None:
         raise AnalyticsError("account", f"account must be one of {', '.join(str(a['pk']) for a in accounts)}")
-    query = Query(session, chosen["pk"], now, period)
-    out = Figures(
-        env, accounts, chosen, choice, period.start, min(period.end, now), Tally("all", "All calls")
-    )
-    for result in query.tallies("call_res"):
-        out.total.add(result.key, result.calls, result.talk_seconds)
-    out.days = _days(query, period.start.date(), min(period.end, now).date())
-    out.week = _week(query)
     pk = chosen["pk"]
-    out.links = query.tallies(
-        "lid", _names(session, select(Link.link_id, Link.link_name).where(Link.account_pk == pk))
-    )
-    out.nodes = query.tallies(
-        "nid", _names(session, select(Node.node_id, Node.node_name).where(Node.account_pk == pk))
-    )
-    out.numbers = [_relabel(t, display_number(t.key)) for t in query.tallies("vn")]
-    out.categories = _categories(session, query)
-    callers = query.tallies("co")
-    out.sources = [
-        _relabel(t, display_number(t.key)) for t in sorted(callers, key=lambda t: -t.calls)[:TOP_SOURCES]
-    ]
-    out.countries = _countries(callers)
+    end = min(period.end, now)
+    query = Query(session, pk, now, period)
+    out = Figures(env, accounts, chosen, choice, period.start, end, Tally("all", "All calls"))
+    links = Sums(_names(session, select(Link.link_id, Link.link_name).where(Link.account_pk == pk)))
+    nodes = Sums(_names(session, select(Node.node_id, Node.node_name).where(Node.account_pk == pk)))
+    numbers, by_link_pk = Sums(), Sums()
+    days: dict[str, int] = {}
+    out.week = [[0] * 24 for _ in metrics.WEEKDAYS]
+    for n, talk_sum, slot, result, link_pk, lid, nid, vn in query.rows(FINE, ["tc", "ttts"]):
+        calls, talk, result = int(n), int(talk_sum or 0), result or ""
+        out.total.add(result, calls, talk)
+        links.add(lid, result, calls, talk)
+        nodes.add(nid, result, calls, talk)
+        numbers.add(vn, result, calls, talk)
+        if link_pk is not None:
+            by_link_pk.add(link_pk, result, calls, talk)
+        day = slot[:10]
+        days[day] = days.get(day, 0) + calls
+        out.week[date.fromisoformat(day).weekday()][int(slot[11:13])] += calls
+    out.days = _days(days, period.start.date(), end.date())
+    out.links, out.nodes = links.sorted(), nodes.sorted()
+    out.numbers = [_relabel(t, display_number(t.key)) for t in numbers.sorted()]
+    out.categories = _categories(session, pk, by_link_pk.found)
+    out.sources = _sources(session, pk, now, period, query)
+    countries = Sums()
+    for n, talk_sum, prefix, result in query.rows([metrics.ORIGIN_PREFIX, "call_res"], ["tc", "ttts"]):
+        countries.add(region_of(prefix or ""), result or "", int(n), int(talk_sum or 0))
+    out.countries = sorted(countries.found.values(), key=lambda t: (-t.calls, t.key))
+    return out
+
+
+def _sources(session: Session, pk: int, now: datetime, period: periods.Period, query: Query) -> list[Tally]:
+    """The busiest callers: the same grouping by caller ordered by calls (so the thousands of
+    callers of a long period stay in the database), then each one's result split through
+    getCallMetrics' `call_origin` filter."""
+    grouped = metrics.grouping(session, pk, now, {}, period, ["co"], ["tc"])
+    calls = grouped.aggregates[0]
+    top = grouped.stmt.with_only_columns(calls, *grouped.groups).order_by(calls.desc(), *grouped.groups)
+    out = []
+    for _n, origin in session.execute(top.limit(TOP_SOURCES)):
+        row = Tally(origin or "", display_number(origin or ""))
+        for n, talk_sum, result in session.execute(
+            metrics.grouping(
+                session, pk, now, {"call_origin": origin}, period, ["call_res"], ["tc", "ttts"]
+            ).rows()
+        ):
+            row.add(result or "", int(n), int(talk_sum or 0))
+        out.append(row)
     return out
 
 
@@ -203,9 +255,8 @@ def _names(session: Session, stmt: Any) -> dict[str, str]:
     return {key: name for key, name in session.execute(stmt)}
 
 
-def _days(query: Query, first: date, last: date) -> list[tuple[str, int]]:
+def _days(counts: Mapping[str, int], first: date, last: date) -> list[tuple[str, int]]:
     """Calls per calendar day of the period, days without calls included (as 0)."""
-    counts = {metrics.group_value("cdate", day): int(n) for n, day in query.rows(["cdate"], ["tc"])}
     out = []
     day = first
     while day <= last:
@@ -214,34 +265,23 @@ def _days(query: Query, first: date, last: date) -> list[tuple[str, int]]:
     return out
 
 
-def _week(query: Query) -> list[list[int]]:
-    week = [[0] * 24 for _ in metrics.WEEKDAYS]
-    for n, weekday, hour in query.rows(["cweekd", metrics.HOUR], ["tc"]):
-        week[int(weekday)][int(hour)] = int(n)
-    return week
-
-
-def _categories(session: Session, query: Query) -> list[Tally]:
-    """Per category, its sub-tree included: the calls of the links filed under it (getCallMetrics'
-    `cat_ids` filter), summed from one query grouped by link."""
+def _categories(session: Session, account_pk: int, by_link: Mapping[str, Tally]) -> list[Tally]:
+    """Per category, its sub-tree included: the calls of the links filed under it (what
+    getCallMetrics' `cat_ids` filter selects), summed from the rows grouped by link."""
     cats = session.execute(
         select(Category.pk, Category.parent_pk, Category.category_id, Category.label, Category.value)
-        .where(Category.account_pk == query.account_pk)
+        .where(Category.account_pk == account_pk)
         .order_by(Category.pk)
     ).all()
     if not cats:
         return []
-    by_link: dict[int, list[tuple[str, int, int]]] = {}
-    for calls, talk, link_pk, result in query.rows([metrics.LINK_PK, "call_res"], ["tc", "ttts"]):
-        if link_pk is not None:
-            by_link.setdefault(int(link_pk), []).append((result or "", int(calls), int(talk or 0)))
-    filed: dict[int, set[int]] = {}  # category pk -> links filed directly under it
+    filed: dict[int, set[str]] = {}  # category pk -> links (pk as text) filed directly under it
     for link_pk, category_pk in session.execute(
         select(link_categories.c.link_pk, link_categories.c.category_pk).where(
-            link_categories.c.link_pk.in_(sorted(by_link))
+            link_categories.c.link_pk.in_(sorted(int(k) for k in by_link))
         )
     ):
-        filed.setdefault(category_pk, set()).add(link_pk)
+        filed.setdefault(category_pk, set()).add(str(link_pk))
     children: dict[int, list[int]] = {}
     for pk, parent, *_ in cats:
         if parent is not None:
@@ -250,9 +290,12 @@ def _categories(session: Session, query: Query) -> list[Tally]:
     for pk, _parent, category_id, label, value in cats:
         links = set().union(*(filed.get(c, set()) for c in _subtree(pk, children)))
         row = Tally(category_id, f"{label}: {value}" if value else label)
-        for link_pk in links:
-            for result, calls, talk in by_link[link_pk]:
-                row.add(result, calls, talk)
+        for link in links:
+            found = by_link[link]
+            row.calls += found.calls
+            row.answered += found.answered
+            row.voicemail += found.voicemail
+            row.talk_seconds += found.talk_seconds
         out.append(row)
     return out
 
@@ -268,17 +311,45 @@ def _subtree(pk: int, children: Mapping[int, Iterable[int]]) -> set[int]:
     return found
 
 
-def _countries(callers: Iterable[Tally]) -> list[Tally]:
-    """The callers' countries (from their numbers), busiest first."""
-    found: dict[str, Tally] = {}
-    for caller in callers:
-        region = region_of(caller.key)
-        row = found.setdefault(region, Tally(region, region))
-        row.calls += caller.calls
-        row.answered += caller.answered
-        row.voicemail += caller.voicemail
-        row.talk_seconds += caller.talk_seconds
-    return sorted(found.values(), key=lambda t: (-t.calls, t.key))
+class Kept:
+    """The last pages' figures and charts, kept while they are current: for the same database, data
+    generation (any write bumps it, db/generations.py), account, period, first day and last visible
+    call (the clock reveals generated calls as it passes them; one index seek finds the last).
+    A 90-day page at 100k calls costs two scans of the period's CDRs; seen again, nothing."""
+
+    SIZE = 16
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[tuple[Any, ...], tuple[Figures, dict[str, str]]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Figures, dict[str, str]] | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: tuple[Figures, dict[str, str]]) -> None:
+        with self._lock:
+            self._pages[key] = value
+            while len(self._pages) > self.SIZE:
+                self._pages.popitem(last=False)
+
+
+KEPT = Kept()
+
+
+def _key(session: Session, db: Database, now: datetime, account: str | None, choice: str) -> tuple[Any, ...]:
+    accounts = accounts_of(session)
+    pk = str(accounts[0]["pk"]) if account is None and accounts else (account or "")
+    last = None
+    if pk.isdigit():  # an account that is not a number is refused by `figures`
+        last = session.scalar(
+            select(func.max(Call.call_start)).where(Call.account_pk == int(pk), Call.call_start <= now)
+        )
+    period = period_of(choice, now)
+    return (id(db), read_state_in(session).generation, pk, choice, period.start, last)
 
 
 def page(db: Database, account: str | None, choice: str) -> dict[str, Any]:
@@ -294,10 +365,15 @@ def page(db: Database, account: str | None, choice: str) -> dict[str, Any]:
             "accounts": accounts_of(session),
         }
         try:
-            found = figures(session, db.env, now, account, choice)
+            key = _key(session, db, now, account, choice)
+            kept = KEPT.get(key)
+            if kept is None:
+                found = figures(session, db.env, now, account, choice)
+                kept = (found, charts(found))
+                KEPT.put(key, kept)
         except AnalyticsError as exc:
             return {**context, "figures": None, "error": str(exc), "error_field": exc.field}
-    return {**context, "figures": found, "error": None, "charts": charts(found)}
+    return {**context, "figures": kept[0], "error": None, "charts": kept[1]}
 
 
 def charts(found: Figures) -> dict[str, str]:

@@ -58,6 +58,11 @@ def metric_columns() -> dict[str, ColumnElement[Any]]:
 #: the hour of the day (0-23): a group of the portal's analytics only, not a vendor group field
 #: (the handler accepts only catalog.calls.GROUP_FIELDS)
 HOUR = "chour"
+#: the hour a call started in, as text "YYYY-MM-DD HH": a group of the portal's only (its days,
+#: weekdays and hours are read from it)
+SLOT = "cslot"
+#: the caller's first three digits (enough to name its country code): a group of the portal's only
+ORIGIN_PREFIX = "co3"
 #: the CDR's link by primary key, a group of the portal's only (categories are filed by link)
 LINK_PK = "lpk"
 
@@ -106,6 +111,10 @@ def group_column(abbr: str, dialect: str) -> SqlExpr:
         return func.date(start) if dialect == "sqlite" else func.to_char(start, "YYYY-MM-DD")
     if abbr == "cmonth":
         return func.strftime("%Y-%m", start) if dialect == "sqlite" else func.to_char(start, "YYYY-MM")
+    if abbr == ORIGIN_PREFIX:
+        return func.substr(Call.call_origin, 1, 3)
+    if abbr == SLOT:
+        return func.substr(start, 1, 13) if dialect == "sqlite" else func.to_char(start, "YYYY-MM-DD HH24")
     if abbr == HOUR:
         return (
             cast(func.strftime("%H", start), Integer)
