@@ -37,6 +37,24 @@ DEFAULT_PERIOD = "30"
 TOP_SOURCES = 10
 
 
+#: what the page settled itself (the vendor's portal analytics are not documented), for
+#: docs/guesses.md (rendered by mock_iovox/coverage.py)
+GUESSES = (
+    "The portal's analytics split calls by their CDR call_result: `ANSWERED` is answered, "
+    "`ANSWERED [MACHINE DETECTED]` (a voicemail or an answering machine) is voicemail, every other "
+    "result (busy, no answer, hang-up, no rules, blocked ...) is missed. The answer rate is answered "
+    "calls over all calls; the average talk time is getCallMetrics' ave_talk_time (over every call "
+    "of the group, missed ones included, rounded to the second).",
+    "A period of the analytics is today, or the last 7, 30 or 90 calendar days ending today, on the "
+    "mock's clock (getCallMetrics' sdt = the first day 00:00:00, edt = today 23:59:59; calls later "
+    "than the clock are not shown, as in the API).",
+    "A category's row counts the calls of the links filed under it or under any of its "
+    "sub-categories (getCallMetrics' cat_ids filter); a call is in every category of its link, so "
+    "the category rows do not add up to the total. A caller's country is its calling code's main "
+    "country (+1 is US).",
+)
+
+
 class AnalyticsError(ValueError):
     """A query parameter the page cannot show (answered as a 400 page)."""
 
