@@ -104,6 +104,18 @@ def expected(counts: list[int], average: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("choice", ["today", "7", "30", "90"])
 def test_the_figures_are_getcallmetrics_answers(api: Api, choice: str) -> None:
+    check_figures(api, choice)
+
+
+def test_the_figures_agree_on_postgresql(postgres_settings: Settings) -> None:
+    api = Api(postgres_settings)
+    try:
+        check_figures(api, "30")
+    finally:
+        api.close()
+
+
+def check_figures(api: Api, choice: str) -> None:
     doc = page(api, env="sandbox", account=str(account_pk(api)), period=choice)
     period = span(choice)
     assert doc.xpath('//select[@id="period"]/option[@selected]/@value') == [choice]

@@ -55,11 +55,9 @@ def metric_columns() -> dict[str, ColumnElement[Any]]:
     }
 
 
-#: the hour of the day (0-23): a group of the portal's analytics only, not a vendor group field
-#: (the handler accepts only catalog.calls.GROUP_FIELDS)
-HOUR = "chour"
-#: the hour a call started in, as text "YYYY-MM-DD HH": a group of the portal's only (its days,
-#: weekdays and hours are read from it)
+#: groups of the portal's analytics only, never vendor group fields (the handler accepts only
+#: catalog.calls.GROUP_FIELDS). The hour a call started in, as text "YYYY-MM-DD HH" (its day,
+#: weekday and hour are read from it):
 SLOT = "cslot"
 #: the caller's first three digits (enough to name its country code): a group of the portal's only
 ORIGIN_PREFIX = "co3"
@@ -115,12 +113,6 @@ def group_column(abbr: str, dialect: str) -> SqlExpr:
         return func.substr(Call.call_origin, 1, 3)
     if abbr == SLOT:
         return func.substr(start, 1, 13) if dialect == "sqlite" else func.to_char(start, "YYYY-MM-DD HH24")
-    if abbr == HOUR:
-        return (
-            cast(func.strftime("%H", start), Integer)
-            if dialect == "sqlite"
-            else cast(extract("hour", start), Integer)
-        )
     if abbr == "cweekd":
         # both give 0 = Sunday; shift to 0 = Monday
         sunday0 = (
