@@ -120,6 +120,11 @@ def render_guesses() -> str:
     lines += [f"## {HEADING}", ""]
     lines += [f"- {g}" for g in CALL_GUESSES]
     lines.append("")
+    from mock_iovox.admin.analytics import GUESSES as ANALYTICS_GUESSES
+
+    lines += ["## Demo portal analytics", ""]
+    lines += [f"- {g}" for g in ANALYTICS_GUESSES]
+    lines.append("")
     for interface in CATALOG:
         entries = [(m, g) for m in interface.methods for g in m.guesses]
         if not entries:

@@ -196,6 +196,12 @@ ROUTES: dict[tuple[str, str], tuple[str, Schema | None, int, tuple[str, ...]]] =
         ("text/html",),
     ),
     ("GET", "/ui/journal"): ("The dashboard's journal page (HTML).", None, 200, ("text/html",)),
+    ("GET", "/ui/analytics"): (
+        "The portal's analytics page (HTML): query account, period = today|7|30|90.",
+        None,
+        200,
+        ("text/html",),
+    ),
     ("GET", "/ui/recordings/{pk}.mp3"): ("A call recording.", None, 200, ("audio/mpeg",)),
 }
 

@@ -175,6 +175,21 @@ class Dashboard:
         context = await anyio.to_thread.run_sync(recent, db, 200, self.settings.journal_size)
         return self._page(request, "journal.html", context)
 
+    async def analytics_page(self, request: Request) -> Response:
+        # imported at the first page: a server start pays for none of phonenumbers (tests/test_startup.py)
+        from mock_iovox.admin import analytics
+
+        db = self._allowed_db(request)
+        if isinstance(db, Response):
+            return db
+        query = request.query_params
+        account, period = query.get("account") or None, query.get("period") or analytics.DEFAULT_PERIOD
+        context = await anyio.to_thread.run_sync(analytics.page, db, account, period)
+        page = self._page(request, "analytics.html", context)
+        if context["error"]:
+            page.status_code = 400
+        return page
+
     async def recording(self, request: Request) -> Response:
         db = self._allowed_db(request)
         if isinstance(db, Response):
@@ -224,6 +239,7 @@ class Dashboard:
             Route("/session", self.login, methods=["POST"]),
             Route("/session", self.logout, methods=["DELETE"]),
             Route("/ui/journal", self.journal_page, methods=["GET"]),
+            Route("/ui/analytics", self.analytics_page, methods=["GET"]),
             Route("/ui/recordings/{pk:int}.mp3", self.recording, methods=["GET"]),
         ]
 

@@ -8,10 +8,11 @@ queries; `cat_ids` matches the categories of the call's link (sub-trees included
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from mock_iovox.calls.periods import Period
 from mock_iovox.db import Call, link_categories
@@ -42,26 +43,39 @@ EXACT: Mapping[str, InstrumentedAttribute[Any]] = {
 
 
 def filtered(ctx: Ctx, stmt: Select[Any], period: Period | None) -> Select[Any]:
-    """`stmt` restricted to the account, the period (None: any time) and every given filter.
+    """`stmt` restricted to the request's account, the period and the request's filters."""
+    return restricted(ctx.session, ctx.account_pk, ctx.now, ctx.params, stmt, period)
+
+
+def restricted(
+    session: Session,
+    account_pk: int,
+    now: datetime,
+    params: Mapping[str, Any],
+    stmt: Select[Any],
+    period: Period | None,
+) -> Select[Any]:
+    """`stmt` restricted to the account, the period (None: any time) and every given filter; the
+    handlers and the portal's analytics (admin/analytics.py) share it, so their figures agree.
 
     Calls later than the mock's clock have not happened yet and are never visible: generated days
     are whole days (so a load is reproducible), and the clock reveals them as it passes.
     """
     if period is None:
-        stmt = stmt.where(Call.account_pk == ctx.account_pk, Call.call_start <= ctx.now)
+        stmt = stmt.where(Call.account_pk == account_pk, Call.call_start <= now)
     else:
         # one upper bound, the tighter: given two, SQLite seeks the index by either (the clock's, as
         # it happens) and filters out every call between the period's end and now (issue 13)
-        end = min(period.end, ctx.now)
+        end = min(period.end, now)
         stmt = stmt.where(
-            Call.account_pk == ctx.account_pk, Call.call_start >= period.start, Call.call_start <= end
+            Call.account_pk == account_pk, Call.call_start >= period.start, Call.call_start <= end
         )
     for name, column in EXACT.items():
-        value = ctx.params.get(name)
+        value = params.get(name)
         if value:
             stmt = stmt.where(column == value)
     cats = cat_ids_filter(
-        ctx.session, ctx.account_pk, ctx.params.get("cat_ids") or [], link_categories, "link_pk", Call.link_pk
+        session, account_pk, params.get("cat_ids") or [], link_categories, "link_pk", Call.link_pk
     )
     if cats is not None:
         stmt = stmt.where(cats)

@@ -6,13 +6,17 @@ average) is done on the page of rows returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, case, cast, distinct, extract, func
+from sqlalchemy import Integer, Select, case, cast, distinct, extract, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from mock_iovox.calls.filters import restricted
+from mock_iovox.calls.periods import Period
 from mock_iovox.db import Call
 
 if TYPE_CHECKING:
@@ -51,6 +55,52 @@ def metric_columns() -> dict[str, ColumnElement[Any]]:
     }
 
 
+#: groups of the portal's analytics only, never vendor group fields (the handler accepts only
+#: catalog.calls.GROUP_FIELDS). The hour a call started in, as text "YYYY-MM-DD HH" (its day,
+#: weekday and hour are read from it):
+SLOT = "cslot"
+#: the caller's first three digits (enough to name its country code): a group of the portal's only
+ORIGIN_PREFIX = "co3"
+#: the CDR's link by primary key, a group of the portal's only (categories are filed by link)
+LINK_PK = "lpk"
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """getCallMetrics' query before paging: the filtered, grouped statement (its columns are the
+    groups), the aggregates asked for and the group expressions (also the sort keys)."""
+
+    stmt: Select[Any]
+    aggregates: Sequence[ColumnElement[Any]]
+    groups: list[SqlExpr]
+
+    def rows(self) -> Select[Any]:
+        """Every group's aggregates then its group values, in the groups' order (no paging)."""
+        return self.stmt.with_only_columns(*self.aggregates, *self.groups).order_by(*self.groups)
+
+
+def grouping(
+    session: Session,
+    account_pk: int,
+    now: datetime,
+    params: Mapping[str, Any],
+    period: Period,
+    names: Sequence[str],
+    abbrs: Sequence[str],
+) -> Grouping:
+    """The aggregates `abbrs` (metric abbreviations) of the account's calls in `period` matching the
+    filters `params`, grouped by the group fields `names`: getCallMetrics and the portal's analytics
+    run this one query, so their figures agree."""
+    dialect = session.get_bind().dialect.name
+    groups = [group_column(n, dialect) for n in names]
+    base = select(*groups) if groups else select(func.count())
+    stmt = restricted(session, account_pk, now, params, base, period).group_by(*groups)
+    columns = metric_columns()
+    # with no metric asked for a hidden count still makes the query aggregate
+    aggregates = [columns[a].label(a) for a in abbrs] or [func.count().label("n")]
+    return Grouping(stmt, aggregates, groups)
+
+
 def group_column(abbr: str, dialect: str) -> SqlExpr:
     """The GROUP BY expression of a group field; also its sort key (cweekd sorts Monday first and
     is named in `format_row`)."""
@@ -59,6 +109,10 @@ def group_column(abbr: str, dialect: str) -> SqlExpr:
         return func.date(start) if dialect == "sqlite" else func.to_char(start, "YYYY-MM-DD")
     if abbr == "cmonth":
         return func.strftime("%Y-%m", start) if dialect == "sqlite" else func.to_char(start, "YYYY-MM")
+    if abbr == ORIGIN_PREFIX:
+        return func.substr(Call.call_origin, 1, 3)
+    if abbr == SLOT:
+        return func.substr(start, 1, 13) if dialect == "sqlite" else func.to_char(start, "YYYY-MM-DD HH24")
     if abbr == "cweekd":
         # both give 0 = Sunday; shift to 0 = Monday
         sunday0 = (
@@ -79,6 +133,7 @@ def group_column(abbr: str, dialect: str) -> SqlExpr:
         "lid": Call.link_id,
         "lname": Call.link_name,
         "ltype": Call.link_type,
+        LINK_PK: Call.link_pk,
     }[abbr]
 
 

@@ -225,18 +225,14 @@ def get_call_metrics(ctx: Ctx) -> ListResult:
     ctx.check()
     names = list(dict.fromkeys(names))  # a repeated group field groups once
     period = periods.resolve(ctx.params.get("sdt"), ctx.params.get("edt"), None, ctx.now)
-    dialect = ctx.session.get_bind().dialect.name
-    groups = [metrics.group_column(n, dialect) for n in names]
-    base = select(*groups) if groups else select(func.count())
-    stmt = filtered(ctx, base, period).group_by(*groups)
-
-    # one pass: the page of groups and, through a window count, how many groups there are (a
-    # separate COUNT would run the whole aggregation a second time)
     view = ctx.view
     assert view is not None
-    columns = metrics.metric_columns()
-    # with `req_fields=` empty a hidden count still makes the query aggregate
-    aggregates = [columns[f.abbr].label(f.abbr) for f in view.fields] or [func.count().label("n")]
+    grouped = metrics.grouping(
+        ctx.session, ctx.account_pk, ctx.now, ctx.params, period, names, [f.abbr for f in view.fields]
+    )
+    groups, aggregates, stmt = grouped.groups, grouped.aggregates, grouped.stmt
+    # one pass: the page of groups and, through a window count, how many groups there are (a
+    # separate COUNT would run the whole aggregation a second time)
     query = (
         stmt.with_only_columns(*aggregates, *groups, func.count().over().label("total"))
         .order_by(*groups)
