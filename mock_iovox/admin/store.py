@@ -112,5 +112,19 @@ def ensure(db: Database) -> None:
     _ENSURED.add(db)
 
 
+class CallTrace(ControlBase):
+    """The path a call took through its flow (the engine's trace lines), for calls placed by the
+    portal or the control plane: kept beside the vendor data, so no API answer changes, and a
+    reset or restore leaves it (it is shown only while `call_id` and `call_start` still match)."""
+
+    __tablename__ = "mock_call_traces"
+
+    call_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(32))
+    call_start: Mapped[str] = mapped_column(String(32))
+    #: the trace lines as a JSON list
+    lines: Mapped[str] = mapped_column(Text, default="[]")
+
+
 # their writes change no vendor answer: they must not empty the answer caches (mock_iovox/cache.py)
 UNVERSIONED_TABLES.update(ControlBase.metadata.tables)
