@@ -304,19 +304,33 @@ def link_view(session: Session, link_id: str) -> dict[str, Any]:
     numbers = session.scalars(select(VoxNumber.number).where(VoxNumber.link_pk == link.pk)).all()
     flow = session.get(CallFlow, link.call_flow_pk) if link.call_flow_pk else None
     boxes = _draw(flow, link_values(session, link)) if flow is not None else []
-    now = clock.now(session)
-    calls = _calls(session, session_filter=(Call.link_pk == link.pk, Call.call_start <= now), limit=10)
+    calls = _calls(session, 10, link)
     return {"link": link, "node": node, "numbers": numbers, "flow": flow, "boxes": boxes, "calls": calls}
 
 
-def _calls(session: Session, session_filter: tuple[Any, ...], limit: int) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(Call, Account.name)
-        .join(Account, Account.pk == Call.account_pk)
-        .where(*session_filter)
-        .order_by(Call.call_start.desc(), Call.pk.desc())
-        .limit(limit)
+def latest_calls(session: Session, limit: int, link: Link | None = None) -> list[tuple[Call, str]]:
+    """The newest `limit` calls before the clock (of one link, or of every account), with their
+    account's name. Asked account by account: each question walks the (account, start) or
+    (account, link, start) index backwards, where one question over every account sorted the
+    whole table (0.75 s at 100k calls)."""
+    now = clock.now(session)
+    accounts = session.execute(
+        select(Account.pk, Account.name).where(Account.pk == link.account_pk)
+        if link is not None
+        else select(Account.pk, Account.name)
     ).all()
+    found: list[tuple[Call, str]] = []
+    for pk, name in accounts:
+        stmt = select(Call).where(Call.account_pk == pk, Call.call_start <= now)
+        if link is not None:
+            stmt = stmt.where(Call.link_id == link.link_id)
+        stmt = stmt.order_by(Call.call_start.desc(), Call.pk.desc()).limit(limit)
+        found.extend((call, name) for call in session.scalars(stmt))
+    found.sort(key=lambda pair: (pair[0].call_start, pair[0].pk), reverse=True)
+    return found[:limit]
+
+
+def _calls(session: Session, limit: int, link: Link | None = None) -> list[dict[str, Any]]:
     return [
         {
             "pk": c.pk,
@@ -333,13 +347,12 @@ def _calls(session: Session, session_filter: tuple[Any, ...], limit: int) -> lis
             "talk_time_sec": c.talk_time_sec,
             "has_recording": c.has_recording,
         }
-        for c, account in rows
+        for c, account in latest_calls(session, limit, link)
     ]
 
 
 def calls_listing(session: Session) -> dict[str, Any]:
-    now = clock.now(session)
-    return {"calls": _calls(session, (Call.call_start <= now,), CALLS_SHOWN)}
+    return {"calls": _calls(session, CALLS_SHOWN)}
 
 
 #: the CDR fields that are phone numbers (shown with the one number format)

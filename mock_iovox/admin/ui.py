@@ -26,6 +26,7 @@ from mock_iovox import clock
 from mock_iovox.admin import guard, journal, look
 from mock_iovox.admin.api import ControlPlane, problem
 from mock_iovox.admin.client import HEADER
+from mock_iovox.admin.portal import Portal, latest_calls
 from mock_iovox.admin.refused import refusal_page
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
@@ -181,9 +182,7 @@ class Dashboard:
         return Response(mp3, media_type="audio/mpeg")
 
     def routes(self) -> list[BaseRoute]:
-        from mock_iovox.admin.portal import Portal  # the portal's pages build on these helpers
-
-        portal = Portal(self)
+        portal = Portal(self)  # the portal's pages build on this class's helpers
         return [
             Route("/ui", self.dashboard, methods=["GET"]),
             # the dashboard's "place a call" form: the portal's control, answered by a redirect
@@ -205,7 +204,6 @@ def recent(db: Database, limit: int, ring: int) -> dict[str, Any]:
 def overview(db: Database, ring: int) -> dict[str, Any]:
     context = recent(db, RECENT_REQUESTS, ring)
     with db.reading() as session:
-        now = clock.now(session)
         numbers: dict[int, list[str]] = {}
         for link_pk, number in session.execute(
             select(VoxNumber.link_pk, VoxNumber.number)
@@ -253,13 +251,7 @@ def overview(db: Database, ring: int) -> dict[str, Any]:
                 "talk_time_sec": call.talk_time_sec,
                 "has_recording": call.has_recording,
             }
-            for call, account_name in session.execute(
-                select(Call, Account.name)
-                .join(Account, Account.pk == Call.account_pk)
-                .where(Call.call_start <= now)
-                .order_by(Call.call_start.desc(), Call.pk.desc())
-                .limit(RECENT_CALLS)
-            )
+            for call, account_name in latest_calls(session, RECENT_CALLS)
         ]
     # the first recording loads with the page (a demo can play it at once); the others on demand
     first = next((c["pk"] for c in calls if c["has_recording"]), None)
