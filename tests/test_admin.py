@@ -550,7 +550,7 @@ def test_the_wal_is_checkpointed_in_a_thread_once_commits_stop(settings: Setting
     assert view is not None
     group = GroupCommit(view, db.write_lock, 1000, checkpoints)
     row = ("2026-12-02 10:00:00", "sandbox", "u", "127.0.0.1", "GET", "/Nodes", "Nodes.getNodes", "")
-    row += ("", 0, 200, "[]", None, 1.0)
+    row += ("", 0, 200, "[]", None, 1.0, "", "", 0)  # ... duration_ms, reason, response, response_bytes
 
     async def main() -> None:
         for _ in range(5):

@@ -237,6 +237,16 @@ def test_journal_filters_detail_and_dropped(api: Any) -> None:
     assert entry.get_element_by_id("body").text.startswith(
         "<request><node><node_id>long</node_id><node_name>xxx"
     )
+    refused = only.xpath("//tr[@class='entry']//a/@href")[0]
+    wire = api.client.get("/" + php_query("getCallData"), headers={"username": "nobody", "secureKey": "x"})
+    shown = page(api, refused)
+    reason = shown.get_element_by_id("reason").text.strip()
+    assert reason and reason not in wire.text  # kept by the mock, never on the wire
+    assert shown.get_element_by_id("response").text == wire.text  # the answer's body as sent
+    dropped = page(api, "/__mock__/ui/journal?env=sandbox&user=dropper").xpath(
+        "//tr[@class='entry']//a/@href"
+    )
+    assert page(api, dropped[0]).get_element_by_id("status").text == "dropped"
     bad = page(api, "/__mock__/ui/journal?env=sandbox&status=many")
     assert bad.get_element_by_id("filter-error").text == "status must be an integer"
 
@@ -251,3 +261,24 @@ def test_call_page_of_a_generated_call_says_no_trace(api: Any) -> None:
         .get_element_by_id("missing")
         .text.startswith("no call '999999999'")
     )
+
+
+def test_an_older_journal_gains_the_reason_and_response_columns(settings: Any) -> None:
+    from sqlalchemy import inspect
+
+    from mock_iovox.admin import store
+    from mock_iovox.server.app import open_databases
+
+    db = open_databases(settings)["sandbox"]
+    try:
+        store.ensure(db)
+        with db.setup() as session:
+            for name in ("reason", "response", "response_bytes"):
+                session.connection().exec_driver_sql(f"ALTER TABLE mock_journal DROP COLUMN {name}")
+        store._ENSURED.discard(db)
+        store.ensure(db)
+        with db.reading() as session:
+            names = {c["name"] for c in inspect(session.connection()).get_columns("mock_journal")}
+        assert {"reason", "response", "response_bytes"} <= names
+    finally:
+        db.dispose()

@@ -424,4 +424,12 @@ def entry_view(session: Session, entry_id: int) -> dict[str, Any]:
         return {"missing": f"no journal entry {entry_id}"}
     entry = journal.as_json(row)
     shown = entry["body"][:BODY_SHOWN]
-    return {"entry": entry, "body": shown, "truncated": entry["body_bytes"] > len(shown.encode())}
+    answer = entry["response"][:BODY_SHOWN]
+    answer_cut = not answer.startswith("(") and entry["response_bytes"] > len(answer.encode())
+    return {
+        "entry": entry,
+        "body": shown,
+        "truncated": entry["body_bytes"] > len(shown.encode()),
+        "response": answer,
+        "response_truncated": answer_cut,
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import weakref
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy import Connection, Float, Integer, LargeBinary, MetaData, String, Text, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mock_iovox.db.engine import Database
@@ -46,6 +46,11 @@ class JournalEntry(ControlBase):
     #: the fault rule that shaped the answer, if any
     fault_id: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[float] = mapped_column(Float)
+    #: why a 401 was refused (the log's reason; the wire never shows it), or why nothing was answered
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the answer's body, bounded like `body`; `response_bytes` its full size
+    response: Mapped[str] = mapped_column(Text, default="", server_default="")
+    response_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FaultRule(ControlBase):
@@ -89,6 +94,21 @@ class DirtyTable(ControlBase):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
+#: columns the journal gained after its table was first made (issue 23), added to older databases
+_LATER_COLUMNS = {
+    "reason": "TEXT NOT NULL DEFAULT ''",
+    "response": "TEXT NOT NULL DEFAULT ''",
+    "response_bytes": "INTEGER NOT NULL DEFAULT 0",
+}
+
+
+def _add_journal_columns(conn: Connection) -> None:
+    have = {c["name"] for c in inspect(conn).get_columns(JournalEntry.__tablename__)}
+    for name, kind in _LATER_COLUMNS.items():
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {JournalEntry.__tablename__} ADD COLUMN {name} {kind}")
+
+
 #: the databases this process has ensured: the control plane and the vendor hooks both ask, one
 #: after the other, when an app is made (issue 13: each asking costs ~6 ms of schema checks)
 _ENSURED: weakref.WeakSet[Database] = weakref.WeakSet()
@@ -105,6 +125,7 @@ def ensure(db: Database) -> None:
     with db.setup() as session:
         conn = session.connection()
         ControlBase.metadata.create_all(conn)
+        _add_journal_columns(conn)
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_mock_journal_method")  # made by earlier versions
         if db.engine.dialect.name == "sqlite":
             snapshots.ensure_triggers(conn)
