@@ -116,6 +116,11 @@ def render_guesses() -> str:
     lines += [f"## {HEADING}", ""]
     lines += [f"- {g}" for g in CALL_GUESSES]
     lines.append("")
+    from mock_iovox.admin.guesses import HEADING as PORTAL, PORTAL_GUESSES
+
+    lines += [f"## {PORTAL}", ""]
+    lines += [f"- {g}" for g in PORTAL_GUESSES]
+    lines.append("")
     for interface in CATALOG:
         entries = [(m, g) for m in interface.methods for g in m.guesses]
         if not entries:
