@@ -116,7 +116,8 @@ def render_guesses() -> str:
     lines += [f"## {HEADING}", ""]
     lines += [f"- {g}" for g in CALL_GUESSES]
     lines.append("")
-    from mock_iovox.admin.guesses import HEADING as PORTAL, PORTAL_GUESSES
+    from mock_iovox.admin.guesses import HEADING as PORTAL
+    from mock_iovox.admin.guesses import PORTAL_GUESSES
 
     lines += [f"## {PORTAL}", ""]
     lines += [f"- {g}" for g in PORTAL_GUESSES]
