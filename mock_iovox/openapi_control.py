@@ -190,12 +190,35 @@ ROUTES: dict[tuple[str, str], tuple[str, Schema | None, int, tuple[str, ...]]] =
     ("DELETE", "/session"): ("End the session (the cookie is cleared).", None, 200, (JSON,)),
     ("GET", "/ui"): ("The dashboard (HTML).", None, 200, ("text/html",)),
     ("POST", "/ui/call"): (
-        "The dashboard's call form (an HTML form post): the page again.",
+        "The dashboard's call form (an HTML form post): a 303 to the new call's page.",
+        None,
+        303,
+        ("text/html",),
+    ),
+    ("GET", "/ui/journal"): (
+        "The portal's journal page (HTML; filters method, status, user).",
         None,
         200,
         ("text/html",),
     ),
-    ("GET", "/ui/journal"): ("The dashboard's journal page (HTML).", None, 200, ("text/html",)),
+    ("GET", "/ui/journal/{id}"): ("One journal entry: bodies, reason (HTML).", None, 200, ("text/html",)),
+    ("GET", "/ui/flows"): ("The portal's call flows (HTML).", None, 200, ("text/html",)),
+    ("GET", "/ui/flows/{pk}"): ("A call flow drawn as a tree (HTML).", None, 200, ("text/html",)),
+    ("GET", "/ui/links/{link_id}"): (
+        "A link and its flow with its values (HTML).",
+        None,
+        200,
+        ("text/html",),
+    ),
+    ("GET", "/ui/calls"): ("The latest calls (HTML).", None, 200, ("text/html",)),
+    ("GET", "/ui/calls/{call_id}"): ("A call: CDR, recording, path (HTML).", None, 200, ("text/html",)),
+    ("GET", "/ui/controls"): ("The portal's controls (HTML).", None, 200, ("text/html",)),
+    ("POST", "/ui/controls/{action}"): (
+        "A control (an HTML form post): a 303 back to the controls or to the new call's page.",
+        None,
+        303,
+        ("text/html",),
+    ),
     ("GET", "/ui/recordings/{pk}.mp3"): ("A call recording.", None, 200, ("audio/mpeg",)),
 }
 

@@ -23,10 +23,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
-from mock_iovox.admin import guard, journal, look
+from mock_iovox.admin import guard, journal
 from mock_iovox.admin.api import ControlPlane, problem
 from mock_iovox.admin.client import HEADER
-from mock_iovox.admin.portal import Portal, latest_calls
 from mock_iovox.admin.refused import refusal_page
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
@@ -48,7 +47,9 @@ def templates() -> Jinja2Templates:
     from starlette.templating import Jinja2Templates
 
     made = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-    made.env.filters["phone"] = look.phone  # one number format on every page
+    from mock_iovox.admin.look import phone  # phonenumbers loads with the first page
+
+    made.env.filters["phone"] = phone  # one number format on every page
     return made
 
 
@@ -182,6 +183,8 @@ class Dashboard:
         return Response(mp3, media_type="audio/mpeg")
 
     def routes(self) -> list[BaseRoute]:
+        from mock_iovox.admin.portal import Portal  # at the first app: its libraries load with the pages
+
         portal = Portal(self)  # the portal's pages build on this class's helpers
         return [
             Route("/ui", self.dashboard, methods=["GET"]),
@@ -202,6 +205,8 @@ def recent(db: Database, limit: int, ring: int) -> dict[str, Any]:
 
 
 def overview(db: Database, ring: int) -> dict[str, Any]:
+    from mock_iovox.admin.portal import latest_calls as portal_calls
+
     context = recent(db, RECENT_REQUESTS, ring)
     with db.reading() as session:
         numbers: dict[int, list[str]] = {}
@@ -251,7 +256,7 @@ def overview(db: Database, ring: int) -> dict[str, Any]:
                 "talk_time_sec": call.talk_time_sec,
                 "has_recording": call.has_recording,
             }
-            for call, account_name in latest_calls(session, RECENT_CALLS)
+            for call, account_name in portal_calls(session, RECENT_CALLS)
         ]
     # the first recording loads with the page (a demo can play it at once); the others on demand
     first = next((c["pk"] for c in calls if c["has_recording"]), None)
