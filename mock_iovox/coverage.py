@@ -124,6 +124,12 @@ def render_guesses() -> str:
 
     lines += ["## Demo portal analytics", ""]
     lines += [f"- {g}" for g in ANALYTICS_GUESSES]
+
+    from mock_iovox.admin.guesses import HEADING as PORTAL
+    from mock_iovox.admin.guesses import PORTAL_GUESSES
+
+    lines += [f"## {PORTAL}", ""]
+    lines += [f"- {g}" for g in PORTAL_GUESSES]
     lines.append("")
     for interface in CATALOG:
         entries = [(m, g) for m in interface.methods for g in m.guesses]

@@ -548,7 +548,7 @@ def test_the_wal_is_checkpointed_in_a_thread_once_commits_stop(settings: Setting
         "Nodes.getNodes",
         "",
     )
-    row += ("", 0, 200, "[]", None, 1.0)
+    row += ("", 0, 200, "[]", None, 1.0, "", "", 0)  # ... duration_ms, reason, response, response_bytes
 
     async def main() -> None:
         for _ in range(5):

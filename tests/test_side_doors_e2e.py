@@ -152,7 +152,8 @@ def test_item2_a_web_page_cannot_drive_the_control_plane(server: Server, control
         token = field.get("value")
         form = f"csrf={token}&link_id=westbourne-web&from=447700900123"
         origin = {"origin": server.url, "content-type": "application/x-www-form-urlencoded"}
-        assert c.post("/__mock__/ui/call", content=form, headers=origin).status_code == 200
+        placed = c.post("/__mock__/ui/call", content=form, headers=origin)  # redirected to the call's page
+        assert placed.status_code == 303 and placed.headers["location"].startswith("/__mock__/ui/calls/")
     assert "Intruder" not in {u["username"] for u in control.users()}
     assert abs(control.clock()["offset_seconds"] - clock["offset_seconds"]) < 3600
     made = control.create_user(**{**user, "username": "ByTheClient", "allowed_ips": ["127.0.0.1/32"]})

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mock_iovox import clock
-from mock_iovox.admin import faults, guard, journal, snapshots
+from mock_iovox.admin import faults, guard, journal, snapshots, traces
 from mock_iovox.admin.setup import ensure
 from mock_iovox.auth import hash_key
 from mock_iovox.db import Account, ApiUser, CallbackDelivery, IpRange, PurchaseOrder
@@ -551,6 +551,7 @@ def place_call(call: Call) -> Any:
         except simulate.SimulateError as exc:
             raise BadInput(str(exc), "link_id") from None
         cdr = simulate.cdr_json(outcome)
+        traces.keep(session, outcome)  # the path it took, for the portal's call page
         jobs = httpsend.take(session)
     # the flow's httpRequest rules go out after the commit, with the write lock released
     trace = httpsend.run_now(jobs, outcome.trace)

@@ -75,8 +75,11 @@ class VendorHooks:
             fired = faults.fire(conn, interface, method, username)
         return Before(started, at, db, interface, method, username, fired, _fault_reply(fired))
 
-    def row(self, before: Before, req: Incoming, body: bytes, reply: Reply) -> tuple[Any, ...]:
-        """The journal row of one vendor request (values in journal._COLUMNS order)."""
+    def row(
+        self, before: Before, req: Incoming, body: bytes, reply: Reply, reason: str = ""
+    ) -> tuple[Any, ...]:
+        """The journal row of one vendor request (values in journal._COLUMNS order); `reason`: why a
+        401 was refused, kept for the portal (the wire never says)."""
         out = reply.out
         peer = auth.client_ip(req.peer, req.headers.get("x-forwarded-for"), self.settings.trusted_proxies)
         return (
@@ -94,6 +97,9 @@ class VendorHooks:
             json.dumps(journal.error_strings(out.status, out.body)) if out.status >= 400 else "[]",
             before.fired.id if before.fired else None,
             (time.perf_counter() - before.started) * 1000 + reply.delay * 1000,
+            reason[:1000],
+            "" if reply.drop else journal.bounded_answer(out.body, out.content_type),
+            0 if reply.drop else len(out.body),
         )
 
     def write_in(self, session: Session, row: tuple[Any, ...]) -> None:

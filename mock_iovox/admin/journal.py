@@ -32,7 +32,7 @@ def error_strings(status: int, body: bytes) -> list[str]:
 
 _COLUMNS = (
     "at, env, username, peer, verb, path, method, query, body, body_bytes, status, errors, fault_id, "
-    "duration_ms"
+    "duration_ms, reason, response, response_bytes"
 )
 
 
@@ -178,6 +178,14 @@ def bounded(body: bytes) -> str:
     return body[:BODY_BOUND].decode("utf-8", "replace")
 
 
+def bounded_answer(body: bytes, content_type: str | None) -> str:
+    """An answer's body as kept: text bounded like a request's; audio and other bytes only named."""
+    kind = (content_type or "").split(";")[0].strip()
+    if kind and not (kind.startswith("text/") or kind.endswith(("xml", "json"))):
+        return f"({len(body)} bytes of {kind})"
+    return bounded(body)
+
+
 class FilterError(ValueError):
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
@@ -246,6 +254,9 @@ def as_json(r: JournalEntry) -> dict[str, Any]:
         "errors": json.loads(r.errors),
         "fault_id": r.fault_id,
         "duration_ms": round(r.duration_ms, 3),
+        "reason": r.reason,
+        "response": r.response,
+        "response_bytes": r.response_bytes,
     }
 
 

@@ -10,12 +10,28 @@ from __future__ import annotations
 
 import weakref
 
+from sqlalchemy import Connection, inspect
+
 from mock_iovox.admin import faults, snapshots
-from mock_iovox.admin.store import ControlBase
+from mock_iovox.admin.store import ControlBase, JournalEntry
 from mock_iovox.db.engine import Database
 from mock_iovox.db.generations import UNVERSIONED_TABLES
 
 _ENSURED: weakref.WeakSet[Database] = weakref.WeakSet()
+
+#: columns the journal gained after its table was first made (issue 23), added to older databases
+_LATER_COLUMNS = {
+    "reason": "TEXT NOT NULL DEFAULT ''",
+    "response": "TEXT NOT NULL DEFAULT ''",
+    "response_bytes": "INTEGER NOT NULL DEFAULT 0",
+}
+
+
+def _add_journal_columns(conn: Connection) -> None:
+    have = {c["name"] for c in inspect(conn).get_columns(JournalEntry.__tablename__)}
+    for name, kind in _LATER_COLUMNS.items():
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE {JournalEntry.__tablename__} ADD COLUMN {name} {kind}")
 
 
 def register_unversioned() -> None:
@@ -33,6 +49,7 @@ def ensure(db: Database) -> None:
     with db.setup() as session:
         conn = session.connection()
         ControlBase.metadata.create_all(conn)
+        _add_journal_columns(conn)
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_mock_journal_method")  # made by earlier versions
         if db.engine.dialect.name == "sqlite":
             snapshots.ensure_triggers(conn)

@@ -45,6 +45,11 @@ class JournalEntry(ControlBase):
     #: the fault rule that shaped the answer, if any
     fault_id: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[float] = mapped_column(Float)
+    #: why a 401 was refused (the log's reason; the wire never shows it), or why nothing was answered
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the answer's body, bounded like `body`; `response_bytes` its full size
+    response: Mapped[str] = mapped_column(Text, default="", server_default="")
+    response_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FaultRule(ControlBase):
@@ -88,5 +93,15 @@ class DirtyTable(ControlBase):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
-#: the databases this process has ensured: the control plane and the vendor hooks both ask, one
-#: after the other, when an app is made (issue 13: each asking costs ~6 ms of schema checks)
+class CallTrace(ControlBase):
+    """The path a call took through its flow (the engine's trace lines), for calls placed by the
+    portal or the control plane: kept beside the vendor data, so no API answer changes, and a
+    reset or restore leaves it (it is shown only while `call_id` and `call_start` still match)."""
+
+    __tablename__ = "mock_call_traces"
+
+    call_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(32))
+    call_start: Mapped[str] = mapped_column(String(32))
+    #: the trace lines as a JSON list
+    lines: Mapped[str] = mapped_column(Text, default="[]")

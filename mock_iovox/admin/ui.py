@@ -27,7 +27,6 @@ from mock_iovox.admin import guard, journal
 from mock_iovox.admin.api import ControlPlane, problem
 from mock_iovox.admin.client import HEADER
 from mock_iovox.admin.refused import refusal_page
-from mock_iovox.calls import engine, httpsend, simulate
 from mock_iovox.calls.audio import render_mp3
 from mock_iovox.db import Account, ApiUser, Call, Link, Node, Recording, VoxNumber
 from mock_iovox.db.engine import Database
@@ -47,7 +46,11 @@ def templates() -> Jinja2Templates:
     """The templates, made at the first page (Jinja2's import is not paid by a server start)."""
     from starlette.templating import Jinja2Templates
 
-    return Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    made = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    from mock_iovox.admin.look import phone  # phonenumbers loads with the first page
+
+    made.env.filters["phone"] = phone  # one number format on every page
+    return made
 
 
 class Dashboard:
@@ -168,13 +171,6 @@ class Dashboard:
         context = await anyio.to_thread.run_sync(overview, db, self.settings.journal_size)
         return self._page(request, "dashboard.html", context)
 
-    async def journal_page(self, request: Request) -> Response:
-        db = self._allowed_db(request)
-        if isinstance(db, Response):
-            return db
-        context = await anyio.to_thread.run_sync(recent, db, 200, self.settings.journal_size)
-        return self._page(request, "journal.html", context)
-
     async def analytics_page(self, request: Request) -> Response:
         # imported at the first page: a server start pays for none of phonenumbers (tests/test_startup.py)
         from mock_iovox.admin import analytics
@@ -201,45 +197,19 @@ class Dashboard:
             return problem(404, f"call {pk} has no recording (or is later than the clock)", "pk")
         return Response(mp3, media_type="audio/mpeg")
 
-    async def place_call(self, request: Request) -> Response:
-        """The dashboard's "place a call" form (urlencoded): the call engine through the link's flow,
-        then back to the dashboard showing the new CDR and the rules it took."""
-        db = self._allowed_db(request)
-        if isinstance(db, Response):
-            return db
-        form = await self._form(request)
-        if isinstance(form, Response):
-            return form
-        req = engine.CallRequest(
-            link_id=form.get("link_id", "").strip(),
-            number=form.get("from", "").strip(),
-            call_type=engine.API if form.get("api") else engine.DIRECT,
-            digits=[d.strip() for d in form.get("digits", "").split(",") if d.strip()],
-        )
-
-        def place() -> dict[str, Any]:
-            with db.writing() as session:
-                outcome = simulate.place(session, req)
-                cdr = simulate.cdr_json(outcome)
-                jobs = httpsend.take(session)
-            return {"cdr": cdr, "trace": httpsend.run_now(jobs, outcome.trace)}
-
-        try:
-            placed = await anyio.to_thread.run_sync(place)
-        except simulate.SimulateError as exc:
-            placed = {"error": str(exc)}
-        context = await anyio.to_thread.run_sync(overview, db, self.settings.journal_size)
-        return self._page(request, "dashboard.html", {**context, "placed": placed, "form": form})
-
     def routes(self) -> list[BaseRoute]:
+        from mock_iovox.admin.portal import Portal  # at the first app: its libraries load with the pages
+
+        portal = Portal(self)  # the portal's pages build on this class's helpers
         return [
             Route("/ui", self.dashboard, methods=["GET"]),
-            Route("/ui/call", self.place_call, methods=["POST"]),
+            # the dashboard's "place a call" form: the portal's control, answered by a redirect
+            Route("/ui/call", portal.control, methods=["POST"]),
             Route("/ui/login", self.login_page, methods=["GET"]),
             Route("/session", self.login, methods=["POST"]),
             Route("/session", self.logout, methods=["DELETE"]),
-            Route("/ui/journal", self.journal_page, methods=["GET"]),
             Route("/ui/analytics", self.analytics_page, methods=["GET"]),
+            *portal.routes(),
             Route("/ui/recordings/{pk:int}.mp3", self.recording, methods=["GET"]),
         ]
 
@@ -251,9 +221,10 @@ def recent(db: Database, limit: int, ring: int) -> dict[str, Any]:
 
 
 def overview(db: Database, ring: int) -> dict[str, Any]:
+    from mock_iovox.admin.portal import latest_calls as portal_calls
+
     context = recent(db, RECENT_REQUESTS, ring)
     with db.reading() as session:
-        now = clock.now(session)
         numbers: dict[int, list[str]] = {}
         for link_pk, number in session.execute(
             select(VoxNumber.link_pk, VoxNumber.number)
@@ -301,13 +272,7 @@ def overview(db: Database, ring: int) -> dict[str, Any]:
                 "talk_time_sec": call.talk_time_sec,
                 "has_recording": call.has_recording,
             }
-            for call, account_name in session.execute(
-                select(Call, Account.name)
-                .join(Account, Account.pk == Call.account_pk)
-                .where(Call.call_start <= now)
-                .order_by(Call.call_start.desc(), Call.pk.desc())
-                .limit(RECENT_CALLS)
-            )
+            for call, account_name in portal_calls(session, RECENT_CALLS)
         ]
     # the first recording loads with the page (a demo can play it at once); the others on demand
     first = next((c["pk"] for c in calls if c["has_recording"]), None)

@@ -216,7 +216,7 @@ class VendorEndpoint:
         if before.fired is not None:
             note.update(fault_id=before.fired.id, fault_action=before.fired.action)
         if self.settings.journal_size > 0 and not journaled:
-            row = hooks.row(before, incoming, body, reply)
+            row = hooks.row(before, incoming, body, reply, note.get("reason") or "")
             group = self.journals[db.env]
             if group is None or not await group.write(row):
                 await threads.run(hooks.write, db, row)
