@@ -49,16 +49,12 @@ from typing import Any
 
 import httpx
 
+from mock_iovox.launcher import Launched, free_port, launch
+
 ROOT = Path(__file__).resolve().parent.parent
 HEADERS = {"username": "RestUserName", "secureKey": "eb94fd75a6a8c04306dd341953e7e922"}
 CONNECTIONS = 64
 LAG = 512  # the mix deletes the node created this many rounds earlier (64 connections in flight)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -107,55 +103,23 @@ def fresh_databases(url: str) -> str:
 _VENDOR_LINE = re.compile(r" (?:Nodes|Links)\.\w+ \d{3} ")
 
 
-@dataclass
-class Instance:
-    port: int
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def base(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
-
-    def requests_served(self) -> int:
-        """Vendor requests in its request log (one line each at info)."""
-        return len(_VENDOR_LINE.findall(self.log.read_text(errors="replace")))
+def requests_served(server: Launched) -> int:
+    """Vendor requests in its request log (one line each at info)."""
+    return len(_VENDOR_LINE.findall(server.log.read_text(errors="replace")))
 
 
 @contextmanager
-def instance(work: Path, name: str, certs: Path, extra: tuple[str, ...]) -> Iterator[Instance]:
-    port = free_port()
-    log = work / f"{name}.log"
-    cmd = [sys.executable, "-m", "mock_iovox", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--data-dir", str(work / f"{name}-data"), "--certs-dir", str(certs), *extra]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Instance(port, proc, log)
+def instance(work: Path, name: str, certs: Path, extra: tuple[str, ...]) -> Iterator[Launched]:
+    """`mock-iovox serve` with the defaults (the request log at info, to its log file), `extra` after."""
+    server = launch(work / name, ("--log-level", "info", *extra), certs_dir=certs, timeout=180)
     try:
-        wait_healthy(server, certs)
         yield server
     finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(30)
-
-
-def wait_healthy(server: Instance, certs: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"server exited: {server.log.read_text()[-3000:]}")
-        try:
-            if (certs / "ca.crt").exists():
-                httpx.get(server.base + "/__mock__/health", verify=str(certs / "ca.crt"), timeout=2)
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server on {server.port} did not start: {server.log.read_text()[-3000:]}")
+        server.stop()
 
 
 @contextmanager
-def haproxy(work: Path, backends: list[Instance]) -> Iterator[int]:
+def haproxy(work: Path, backends: list[Launched]) -> Iterator[int]:
     port = free_port()
     servers = "\n".join(f"    server s{i} 127.0.0.1:{b.port}" for i, b in enumerate(backends))
     cfg = work / "haproxy.cfg"
@@ -335,13 +299,13 @@ def check_visibility(bases: list[str], lb: str, ca: Path, stop: threading.Event)
     return seen
 
 
-def measure(instances: list[Instance], lb: str, ca: Path, seconds: float, work: Path) -> dict[str, Any]:
-    prepare_nodes(instances[0].base, ca)
-    before = [i.requests_served() for i in instances]
+def measure(instances: list[Launched], lb: str, ca: Path, seconds: float, work: Path) -> dict[str, Any]:
+    prepare_nodes(instances[0].url, ca)
+    before = [requests_served(i) for i in instances]
     stop = threading.Event()
     result: dict[str, Visibility] = {}
     checker = threading.Thread(
-        target=lambda: result.setdefault("v", check_visibility([i.base for i in instances], lb, ca, stop))
+        target=lambda: result.setdefault("v", check_visibility([i.url for i in instances], lb, ca, stop))
     )
     checker.start()
     try:
@@ -350,7 +314,7 @@ def measure(instances: list[Instance], lb: str, ca: Path, seconds: float, work: 
         stop.set()
         checker.join()
     time.sleep(0.5)  # the last log lines
-    served = [i.requests_served() - b for i, b in zip(instances, before, strict=True)]
+    served = [requests_served(i) - b for i, b in zip(instances, before, strict=True)]
     share = sum(served) or 1
     vis = result["v"]
     return {
@@ -394,7 +358,7 @@ def scale_out(postgres: str | None, seconds: float, calls: int) -> dict[str, Any
         if calls:
             subprocess.run(
                 [sys.executable, "-m", "mock_iovox", "seed", "--calls", str(calls), "--env", "sandbox",
-                 "--data-dir", str(work / "sqlite-data"), "--seed", "1"],
+                 "--data-dir", str(work / "sqlite" / "data"), "--seed", "1"],
                 check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
             )  # fmt: skip
         one = stack.enter_context(instance(work, "sqlite", certs, ()))

@@ -4,38 +4,26 @@ a thin layer over mock_iovox/launcher.py, the launcher the pytest plugin uses to
 from __future__ import annotations
 
 import ssl
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from mock_iovox.launcher import free_port, launch, stop_process
+from mock_iovox.launcher import Launched, free_port, launch, stop_process
 
 __all__ = ["Server", "free_port", "start", "stop"]
 
 
 @dataclass
-class Server:
-    port: int
-    http_port: int
-    certs: Path
-    data: Path
-    proc: subprocess.Popen[bytes]
-    log: Path
+class Server(Launched):
+    """The launcher's server (its `client()` trusts the server's CA), with the plain-HTTP port it was
+    given and TLS contexts pinned to chosen versions."""
 
-    @property
-    def url(self) -> str:
-        return f"https://localhost:{self.port}"
+    http_port: int = 0
 
     def context(self, **versions: ssl.TLSVersion) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=str(self.certs / "ca.crt"))
         for attr, value in versions.items():
             setattr(ctx, attr, value)
         return ctx
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=self.context(), timeout=10)
 
 
 def start(
@@ -50,7 +38,7 @@ def start(
     http_port = http_port or free_port()
     plain = ("--http-port", str(http_port)) if plain_http else ()
     up = launch(tmp, (*plain, *extra), port=port, data_dir=data_dir, timeout=30)
-    return Server(up.port, http_port, up.certs, up.data, up.proc, up.log)
+    return Server(up.port, up.certs, up.data, up.proc, up.log, http_port=http_port)
 
 
 def stop(server: Server) -> None:

@@ -5,8 +5,6 @@ audio/mpeg. A screenshot is saved for review (tests/artifacts/dashboard.png)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 from lxml import html
 
 from mock_iovox.settings import Settings
+from tests.browser import chromium
 from tests.server import Server, start, stop
 
 pytestmark = pytest.mark.e2e
@@ -25,16 +24,6 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 def _page(text: str) -> Any:
     """The dashboard as lxml.html reads it (lxml-stubs type xpath() and the html helpers loosely)."""
     return html.fromstring(text)
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail("no Chromium: .ci/run must install Debian's chromium")
-    pytest.skip("no Chromium installed (Debian: apt-get install chromium)")
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ of that period. The screenshot is saved for the close note (tests/artifacts/port
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,20 +11,11 @@ from typing import Any
 import pytest
 
 from mock_iovox.settings import Settings
+from tests.browser import chromium
 from tests.server import Server, start, stop
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if os.environ.get("CI"):
-        pytest.fail("no Chromium: .ci/run must install Debian's chromium")
-    pytest.skip("no Chromium installed (Debian: apt-get install chromium)")
 
 
 @pytest.fixture
