@@ -303,6 +303,15 @@ def main() -> None:
         default="defaults,light",
         help=f"configurations of the mock, in turn: {', '.join(MOCKS)}",
     )
+    parser.add_argument(
+        "--scaleout",
+        action="store_true",
+        help="then the scale-out row (bench/scaleout.py: three instances on one PostgreSQL behind haproxy, "
+        "next to one SQLite instance; needs haproxy and PostgreSQL)",
+    )
+    parser.add_argument(
+        "--postgres", help="with --scaleout: a PostgreSQL server URL (default: a throwaway cluster)"
+    )
     args = parser.parse_args()
     calls = args.calls or (100_000 if args.quick else 1_000_000)
     seconds = args.seconds or (3.0 if args.quick else 5.0)
@@ -351,6 +360,12 @@ def main() -> None:
                         runs[name].setdefault(row, []).append(got)
         rows = {name: {row: median(f) for row, f in by_row.items()} for name, by_row in runs.items()}
     print_table(rows, calls, seconds, args)
+    if args.scaleout:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import scaleout
+
+        print("\nscale-out (bench/scaleout.py):")
+        print(scaleout.table(scaleout.scale_out(args.postgres, max(seconds, 5.0), 0)))
 
 
 def capture(base: str, repeated: str, rounds: int) -> dict[str, tuple[int, str, str]]:
