@@ -37,7 +37,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -53,6 +52,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+
+from mock_iovox.launcher import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, KEY = "RestUserName", "eb94fd75a6a8c04306dd341953e7e922"
@@ -79,12 +80,6 @@ UPDATE_BODY = (
 
 
 # --- servers ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -17,13 +17,13 @@ GET: the queries run) and `kept`. Add a page by adding its path to `URLS`.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from calldata_bench import prepare  # the same seeded data directory (bench/ is this script's folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,21 +36,6 @@ URLS = [
     "/__mock__/ui/analytics?env=sandbox&period=30",
     "/__mock__/ui/analytics?env=sandbox&period=90",
 ]
-
-
-def prepare(data: Path, calls: int, cache: Path | None) -> None:
-    kept = cache / f"calls-{calls}" if cache else None
-    if kept is not None and (kept / "sandbox.sqlite3").exists():
-        shutil.copytree(kept, data, dirs_exist_ok=True)
-        return
-    started = time.perf_counter()
-    seed = ["seed", "--calls", str(calls), "--env", "sandbox", "--data-dir", str(data), "--seed", "1"]
-    subprocess.run(
-        [sys.executable, "-m", "mock_iovox", *seed], check=True, cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    print(f"seeded {calls:,} calls in {time.perf_counter() - started:.0f} s", flush=True)
-    if kept is not None:
-        shutil.copytree(data, kept, dirs_exist_ok=True)
 
 
 def main() -> None:

@@ -31,7 +31,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import ssl
 import statistics
 import subprocess
@@ -42,17 +41,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mock_iovox.launcher import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 USER, KEY = "RestUserName", "eb94fd75a6a8c04306dd341953e7e922"
 PATH = "/Nodes?v=3&method=getNodes"
 POLL_SECONDS = 0.005
 GIVE_UP_SECONDS = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
